@@ -11,8 +11,6 @@ cfg = cfg['DEFAULT']
 for k in 'version description keywords author author_email license min_python lib_name git_url'.split():
     if k not in cfg: raise ValueError(f"settings.ini is missing the key {k!r}")
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
-lic = licenses.get(cfg['license'])
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable']
 py_versions = '3.10 3.11 3.12 3.13'.split()
 min_python = cfg['min_python']
@@ -30,11 +28,10 @@ setuptools.setup(
     keywords=cfg['keywords'].split(),
     author=cfg['author'], author_email=cfg['author_email'],
     url=cfg['git_url'],
-    license=lic[0] if lic else cfg['license'],
+    license='Apache-2.0' if cfg['license'] == 'apache2' else cfg['license'],
     classifiers=['Development Status :: ' + statuses[int(cfg['status'])],
                  'Intended Audience :: ' + cfg['audience'],
                  'Natural Language :: ' + cfg['language']]
-                + ([f'License :: {lic[1]}'] if lic else [])
                 + [f'Programming Language :: Python :: {v}' for v in py_versions[py_versions.index(min_python):]],
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
