@@ -36,6 +36,17 @@ WORKER = textwrap.dedent('''
     torch.manual_seed(100 + rank)              # different RNG streams per rank must not matter
     hist = fit(model, RegressionLoss('teacher'), Shards(rank=rank, world_size=world), cfg, out / 'run')
     torch.save({'state': model.state_dict(), 'hist': hist}, out / f'rank{rank}.pt')
+    # the real path: PoseFormer teacher on the tiny built-in data, WindowSampler sharded by rank
+    from scjd.train import train_teacher, make_sampler
+    from scjd.synthetic import load_synthetic
+    tr = load_synthetic('tiny').sequences('train')
+    cfg = preset('tiny', device='cpu', batch_size=32)
+    s = make_sampler(cfg, tr)
+    assert (s.rank, s.world_size, s.batch_size) == (rank, 2, 16)
+    ids = s.epoch_plan()[0]
+    torch.save(ids, out / f'ids{rank}.pt')
+    model, hist = train_teacher(cfg, tr, out / 'teacher')
+    torch.save({'state': model.state_dict(), 'hist': hist}, out / f'teacher{rank}.pt')
     torch.distributed.destroy_process_group()
 ''')
 
@@ -58,3 +69,9 @@ def test_ddp_two_cpu_processes(tmp_path):
     assert [r['epoch'] for r in log] == [1, 2, 3]
     assert (tmp_path / 'run' / 'checkpoints' / 'last.pt').exists()
     assert not list((tmp_path / 'run').glob('.*tmp*'))
+    # real teacher: ranks agree, saw disjoint halves of the epoch, rank 0 wrote model.pt
+    a, b = (torch.load(tmp_path / f'teacher{i}.pt') for i in (0, 1))
+    for k in a['state']: assert torch.equal(a['state'][k], b['state'][k]), f'teacher ranks disagree on {k}'
+    i0, i1 = (torch.load(tmp_path / f'ids{i}.pt') for i in (0, 1))
+    assert len(i0) == len(i1) and not set(i0.tolist()) & set(i1.tolist())
+    assert (tmp_path / 'teacher' / 'model.pt').exists() and len((tmp_path / 'teacher' / 'log.jsonl').read_text().splitlines()) == 2
