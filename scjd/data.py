@@ -14,16 +14,17 @@ from .camera import (world_to_camera, project_to_2d, normalize_screen_coordinate
 
 # %% auto #0
 __all__ = ['H36M_ACTIONS', 'H36M_TRAIN_SUBJECTS', 'H36M_TEST_SUBJECTS', 'H36M_HOWTO', 'MPI3DHP_TO_H36M', 'MPI3DHP_HOWTO',
-           'CMU_MAPS', 'BVH_UNITS', 'Y_UP_TO_Z_UP', 'BVH_HOWTO', 'default_data_dir', 'action_group', 'PoseSequence',
-           'PoseDataset', 'camera_frame_positions', 'load_h36m', 'dataset_from_world', 'load_3dhp', 'BVH', 'parse_bvh',
-           'bvh_positions', 'bvh_release', 'bvh_rest_pose', 'load_bvh', 'place_in_capture_space', 'bvh_dataset']
+           'CMU_MAPS', 'BVH_UNITS', 'Y_UP_TO_Z_UP', 'BVH_HOWTO', 'DATA_SOURCES', 'default_data_dir', 'action_group',
+           'PoseSequence', 'PoseDataset', 'camera_frame_positions', 'load_h36m', 'dataset_from_world', 'load_3dhp',
+           'BVH', 'parse_bvh', 'bvh_positions', 'bvh_release', 'bvh_rest_pose', 'load_bvh', 'place_in_capture_space',
+           'bvh_dataset', 'load_dataset', 'add_data_args', 'dataset_from_args', 'eval_subset']
 
 # %% ../nbs/03_data.ipynb #92e65eb6
 def default_data_dir() -> Path:
     "Folder for datasets and caches: env `SCJD_DATA`, else `<repo>/data` in a source checkout, else `~/.cache/scjd`."
     if os.environ.get('SCJD_DATA'): p = Path(os.environ['SCJD_DATA']).expanduser()
     else:
-        repo = Path(__file__).resolve().parents[1]
+        repo = Path(globals().get('__file__', Path.cwd()/'_')).resolve().parents[1]   # in a notebook (no __file__): run from nbs/
         p = repo/'data' if (repo/'settings.ini').exists() and (repo/'nbs').is_dir() else Path.home()/'.cache'/'scjd'
     p.mkdir(parents=True, exist_ok=True)
     return p
@@ -389,8 +390,73 @@ def place_in_capture_space(X, ankle_height: float = 0.08):
     X[..., 2] += ankle_height - np.minimum(X[:, 3, 2], X[:, 6, 2]).min()
     return X
 
-def bvh_dataset(paths, scale='auto', fps: float = 50, subject: str = 'CMU', camera_subject: str = 'S9') -> PoseDataset:
-    "BVH clips → `PoseDataset` (one subject, an action per file, test split), seen by a Human3.6M subject's cameras."
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    world = {subject: {Path(p).stem: place_in_capture_space(load_bvh(p, scale=scale, fps=fps)) for p in paths}}
-    return dataset_from_world(world, camera_subject=camera_subject, fps=fps, test_subjects=[subject], name='bvh')
+def bvh_dataset(paths, scale='auto', fps: float = 50, subject: str = 'CMU', camera_subject: str = 'S9',
+                test_paths=None) -> PoseDataset:
+    """BVH clips → `PoseDataset` (an action per file), seen by a Human3.6M subject's cameras. Without `test_paths` the clips
+    are one test subject; with them, `paths` are the training subject and `test_paths` the test subject `<subject>-test`."""
+    def clips(ps):
+        ps = [ps] if isinstance(ps, (str, Path)) else list(ps)
+        return {Path(p).stem: place_in_capture_space(load_bvh(p, scale=scale, fps=fps)) for p in ps}
+    if not test_paths:
+        return dataset_from_world({subject: clips(paths)}, camera_subject=camera_subject, fps=fps, test_subjects=[subject], name='bvh')
+    world = {subject: clips(paths), f'{subject}-test': clips(test_paths)}
+    return dataset_from_world(world, camera_subject=camera_subject, fps=fps, train_subjects=[subject],
+                              test_subjects=[f'{subject}-test'], name='bvh')
+
+# %% ../nbs/03_data.ipynb #56f9b382
+DATA_SOURCES = ('synthetic', 'h36m', 'bvh')
+
+def load_dataset(data='synthetic', synthetic_preset='default', seed=0, h36m_3d=None, h36m_2d=None, bvh=None,
+                 bvh_test=None) -> PoseDataset:
+    "A `PoseDataset` from `data` = 'synthetic' | 'h36m' | 'bvh', with a clear error when files are missing."
+    if data == 'synthetic':
+        from scjd.synthetic import load_synthetic
+        return load_synthetic(synthetic_preset, seed=seed)
+    if data == 'h36m':
+        d = default_data_dir()
+        p3 = Path(h36m_3d) if h36m_3d else d/'data_3d_h36m.npz'
+        p2 = Path(h36m_2d) if h36m_2d else d/'data_2d_h36m_cpn_ft_h36m_dbb.npz'
+        for p, what in ((p3, '--h36m-3d (data_3d_h36m.npz)'), (p2, '--h36m-2d (e.g. data_2d_h36m_cpn_ft_h36m_dbb.npz)')):
+            if not p.exists():
+                raise FileNotFoundError(f'Human3.6M file not found: {p}. Pass {what}, or put it in {d}; the files are made with '
+                                        "VideoPose3D's prepare_data_h36m.py (see data/README.md). Without them: --data synthetic")
+        return load_h36m(p3, p2)
+    if data == 'bvh':
+        if not bvh: raise ValueError('--data bvh: expected one or more BVH files with --bvh, got none')
+        missing = [str(p) for p in list(bvh) + list(bvh_test or []) if not Path(p).exists()]
+        if missing: raise FileNotFoundError(f'BVH file(s) not found: {missing}')
+        return bvh_dataset(bvh, test_paths=bvh_test)
+    raise ValueError(f'data: expected one of {DATA_SOURCES}, got {data!r}')
+
+def add_data_args(parser, title='data'):
+    "Declare the data options (`--data`, `--synthetic-preset`, `--data-seed`, `--h36m-3d/-2d`, `--bvh`, `--bvh-test`) on `parser`."
+    g = parser.add_argument_group(title)
+    g.add_argument('--data', choices=DATA_SOURCES, default='synthetic', help='the poses (default: the built-in synthetic set)')
+    g.add_argument('--synthetic-preset', default='default', help="synthetic data preset: 'default', 'tiny', 'large'")
+    g.add_argument('--data-seed', type=int, default=0, help='synthetic data seed')
+    g.add_argument('--h36m-3d', help='data_3d_h36m.npz (default: in scjd.data.default_data_dir())')
+    g.add_argument('--h36m-2d', help='2D detections, e.g. data_2d_h36m_cpn_ft_h36m_dbb.npz (default: in the data dir)')
+    g.add_argument('--bvh', nargs='+', help='BVH clips (with --data bvh): the training clips, or the test clips without --bvh-test')
+    g.add_argument('--bvh-test', nargs='+', help='held-out BVH clips for testing (with --data bvh)')
+    return g
+
+def dataset_from_args(a, prog='scjd', need=('test',)) -> PoseDataset:
+    "The dataset the options of `add_data_args` name; errors become a one-line exit naming what to pass. `need`: splits that must not be empty."
+    try: ds = load_dataset(a.data, a.synthetic_preset, a.data_seed, a.h36m_3d, a.h36m_2d, a.bvh, a.bvh_test)
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f'{prog}: {e}')
+    for split in need:
+        if not ds.sequences(split):
+            hint = ' (with --data bvh, name held-out clips with --bvh-test: the --bvh clips then train)' if a.data == 'bvh' else ''
+            raise SystemExit(f'{prog}: the {a.data} data has no {split} sequences{hint}')
+    return ds
+
+def eval_subset(sequences, frames=None, cameras=None):
+    "The first `frames` frames of each sequence (None: all) from cameras `cameras` (None: all)."
+    out = []
+    for s in sequences:
+        if cameras is not None and s.camera not in cameras: continue
+        if frames: s = replace(s, positions_2d=s.positions_2d[:frames], positions_3d=s.positions_3d[:frames],
+                               trajectory=None if s.trajectory is None else s.trajectory[:frames],
+                               valid=None if s.valid is None else s.valid[:frames])
+        out.append(s)
+    return out

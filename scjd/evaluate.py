@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from .skeleton import JOINT_NAMES, NUM_JOINTS, check_pose, flip_pose
 from .metrics import mpjpe, p_mpjpe, root_relative, action_group, markdown_table
+from .data import add_data_args, dataset_from_args, eval_subset
 
 # %% auto #0
 __all__ = ['model_windows', 'predict_chunks', 'predict_sequence', 'EvalResult', 'evaluate', 'peak_memory', 'Comparison',
@@ -277,18 +278,11 @@ def find_models(run_dir) -> dict:
 
 # %% ../nbs/13_evaluation.ipynb #0d82f7f7
 def _load_sequences(a):
-    "Test sequences for the CLI, read the way `scjd train-teacher` / `scjd distill` read their data."
-    try: from scjd.train import load_dataset
-    except ImportError as e: raise SystemExit(f'scjd evaluate: scjd.train is not available ({e})')
-    try: ds = load_dataset(a.data, a.synthetic_preset, a.data_seed, a.h36m_3d, a.h36m_2d, a.bvh)
-    except (FileNotFoundError, NotImplementedError, ValueError) as e: raise SystemExit(f'scjd evaluate: {e}')
+    "Test sequences for the CLI, read the way `scjd train-teacher` / `scjd distill` read their data (`scjd.data`)."
+    ds = dataset_from_args(a, 'scjd evaluate', need=() if a.subjects else ('test',))
     seqs = ds.sequences(a.subjects.split(',') if a.subjects else 'test')
-    if a.eval_frames:
-        from dataclasses import replace
-        n = a.eval_frames
-        seqs = [replace(s, positions_2d=s.positions_2d[:n], positions_3d=s.positions_3d[:n],
-                        valid=None if getattr(s, 'valid', None) is None else s.valid[:n]) for s in seqs]
-    return seqs
+    if not seqs: raise SystemExit(f'scjd evaluate: no sequences for subjects {a.subjects} (the data has {ds.subjects()})')
+    return eval_subset(seqs, a.eval_frames)
 
 def cli_evaluate(argv=None) -> int:
     "`scjd evaluate`: protocol 1/2 per action of the models of a run (or checkpoints), with flip test-time averaging."
@@ -298,12 +292,7 @@ def cli_evaluate(argv=None) -> int:
     src.add_argument('--run', help='a run folder (runs/<name>): every model.pt / checkpoints/last.pt in it')
     src.add_argument('--checkpoint', nargs='+', help='checkpoint file(s); name=path to name them')
     p.add_argument('--config', help='TrainConfig JSON for checkpoints that carry none (plain state dicts)')
-    p.add_argument('--data', choices=['synthetic', 'h36m', 'bvh'], default='synthetic', help='test data (default: the built-in synthetic set)')
-    p.add_argument('--synthetic-preset', default='default', help="synthetic data preset: 'default', 'tiny', 'large'")
-    p.add_argument('--data-seed', type=int, default=0, help='synthetic data seed')
-    p.add_argument('--h36m-3d', help='data_3d_h36m.npz (default: in scjd.data.default_data_dir())')
-    p.add_argument('--h36m-2d', help='2D detections, e.g. data_2d_h36m_cpn_ft_h36m_dbb.npz (default: in the data dir)')
-    p.add_argument('--bvh', nargs='+', help='BVH files (with --data bvh)')
+    add_data_args(p, 'test data')
     p.add_argument('--subjects', help="comma-separated subjects (default: the dataset's test subjects)")
     p.add_argument('--stride', type=int, help="student stride L (default: the model's own)")
     p.add_argument('--f-teacher', type=int, help="window f_T (default: the model's own)")

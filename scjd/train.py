@@ -17,9 +17,9 @@ __all__ = ['PAPER_EPOCHS', 'PAPER_N', 'PRESETS', 'PART_NAMES', 'DEMO_EVAL', 'Tra
            'total_loss', 'RegressionLoss', 'freeze', 'DistillLoss', 'build_teacher', 'build_student', 'atomic_save',
            'atomic_write_text', 'write_json', 'get_rng_state', 'set_rng_state', 'seed_everything', 'load_checkpoint',
            'resolve_device', 'dist_info', 'setup_distributed', 'autocast_ctx', 'JsonlLog', 'read_log', 'fit',
-           'load_dataset', 'eval_subset', 'make_sampler', 'save_model', 'load_trained', 'load_teacher', 'train_teacher',
-           'distill', 'train_student', 'plot_history', 'cli_train_teacher', 'cli_distill', 'run_demo', 'cli_demo',
-           'run_variants', 'variants_table']
+           'make_sampler', 'save_model', 'load_trained', 'load_teacher', 'train_teacher', 'distill', 'train_student',
+           'plot_history', 'cli_train_teacher', 'cli_distill', 'run_demo', 'cli_demo', 'run_variants', 'variants_table',
+           'training_throughput', 'throughput_table']
 
 # %% ../nbs/12_training.ipynb #3c970456
 from .sampling import sparse_indices, WindowSampler
@@ -28,6 +28,7 @@ from .embedding import embedding_loss
 from .attention import attention_loss
 from .temporal import temporal_loss, SCJDStudent
 from .synthetic import load_synthetic
+from .data import load_dataset, add_data_args, dataset_from_args, eval_subset
 
 # %% ../nbs/12_training.ipynb #ee1b61a2
 @dataclass
@@ -65,6 +66,7 @@ class TrainConfig:
     seed: int = 0                  # seeds weights, shuffling and augmentation
     device: str | None = None      # 'cpu', 'cuda', 'cuda:1'...; None: CUDA when available, else CPU
     amp: bool = True               # mixed precision on CUDA (bf16 where supported, else fp16 + GradScaler); off on CPU
+    teacher_precision: str = 'auto'  # the frozen teacher's forward in distillation: 'auto' = bf16/fp16 autocast on CUDA, fp32 on CPU; 'fp32'
     compile: bool = False          # torch.compile the trained model
     progress: bool = True          # tqdm progress bars (rank 0 only)
     log_every: int = 10            # refresh the bar's loss read-out every this many steps
@@ -77,6 +79,8 @@ class TrainConfig:
         if self.f_teacher % self.stride or (self.f_teacher // self.stride) % 2 == 0:
             raise ValueError(f'stride: expected L dividing f_teacher={self.f_teacher} with an odd f_S = f_T / L, got L={self.stride}')
         if self.tap not in ('spatial', 'embed'): raise ValueError(f"tap: expected 'spatial' or 'embed', got {self.tap!r}")
+        if self.teacher_precision not in ('auto', 'fp32'):
+            raise ValueError(f"teacher_precision: expected 'auto' or 'fp32', got {self.teacher_precision!r}")
         if min(self.alpha, self.beta, self.gamma) < 0: raise ValueError(f'alpha, beta, gamma: expected >= 0, got {self.alpha}, {self.beta}, {self.gamma}')
 
     @property
@@ -164,11 +168,21 @@ class DistillLoss:
 
     def dynamic(self, epoch): return epoch > self.cfg.N          # Eq. 1's two cases
 
+    def teacher_features(self, x_t):
+        """The frozen teacher's taps for Eq. 1-7: forward in inference mode (and reduced precision on CUDA), then the
+        features the losses use copied out as float32 tensors that autograd may save (inference tensors may not be)."""
+        if self.teacher.training: self.teacher.eval()             # a .train() on a parent module must not wake it
+        half = self.cfg.teacher_precision == 'auto' and x_t.device.type == 'cuda'
+        dt = torch.bfloat16 if half and torch.cuda.is_bf16_supported() else torch.float16
+        prec = (torch.autocast('cuda', dtype=dt) if half else torch.autocast('cuda', enabled=False)) if x_t.device.type == 'cuda' \
+               else contextlib.nullcontext()                  # 'fp32' also overrides the trainer's AMP for the teacher
+        with torch.inference_mode(), prec:
+            _, ft = self.teacher(x_t, return_features=True)
+        return {k: ft[k].float() if ft[k].dtype != torch.float32 else ft[k].clone() for k in {self.cfg.tap, 'temporal'}}
+
     def __call__(self, student, batch, epoch):
         c, (x_t, x_s, y) = self.cfg, batch
-        if self.teacher.training: self.teacher.eval()             # a .train() on a parent module must not wake it
-        with torch.no_grad():
-            _, ft = self.teacher(x_t, return_features=True)
+        ft = self.teacher_features(x_t)
         pred, fs = student(x_s, return_features=True)
         parts = {'reg': mpjpe_loss(pred, y)}
         if c.alpha: parts['emb'] = embedding_loss(fs['aligned'], ft[c.tap], c.stride, dynamic=self.dynamic(epoch), K=c.K)
@@ -371,43 +385,6 @@ def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, r
     return history
 
 # %% ../nbs/12_training.ipynb #cc2dcf69
-def load_dataset(data='synthetic', synthetic_preset='default', seed=0, h36m_3d=None, h36m_2d=None, bvh=None):
-    "A PoseDataset from `data` = 'synthetic' | 'h36m' | 'bvh', with a clear error when files are missing."
-    if data == 'synthetic':
-        from scjd.synthetic import load_synthetic
-        return load_synthetic(synthetic_preset, seed=seed)
-    if data == 'h36m':
-        from scjd.data import load_h36m, default_data_dir
-        d = default_data_dir()
-        p3 = Path(h36m_3d) if h36m_3d else d/'data_3d_h36m.npz'
-        p2 = Path(h36m_2d) if h36m_2d else d/'data_2d_h36m_cpn_ft_h36m_dbb.npz'
-        for p, what in ((p3, '--h36m-3d (data_3d_h36m.npz)'), (p2, '--h36m-2d (e.g. data_2d_h36m_cpn_ft_h36m_dbb.npz)')):
-            if not p.exists():
-                raise FileNotFoundError(f'Human3.6M file not found: {p}. Pass {what}, or put it in {d}; the files are made with '
-                                        "VideoPose3D's prepare_data_h36m.py (see data/README.md). Without them: --data synthetic")
-        return load_h36m(p3, p2)
-    if data == 'bvh':
-        import scjd.data as D
-        if not bvh: raise ValueError('--data bvh: expected one or more BVH files with --bvh, got none')
-        missing = [p for p in bvh if not Path(p).exists()]
-        if missing: raise FileNotFoundError(f'BVH file(s) not found: {missing}')
-        if not hasattr(D, 'bvh_dataset'):
-            raise NotImplementedError('--data bvh: this version of scjd.data has no bvh_dataset() to turn BVH clips into a '
-                                      'training set (2D from virtual cameras); use --data synthetic or --data h36m')
-        return D.bvh_dataset(bvh)
-    raise ValueError(f"data: expected 'synthetic', 'h36m' or 'bvh', got {data!r}")
-
-def eval_subset(sequences, frames=None, cameras=None):
-    "The first `frames` frames of each sequence (None: all) from cameras `cameras` (None: all)."
-    out = []
-    for s in sequences:
-        if cameras is not None and s.camera not in cameras: continue
-        if frames: s = replace(s, positions_2d=s.positions_2d[:frames], positions_3d=s.positions_3d[:frames],
-                               trajectory=None if s.trajectory is None else s.trajectory[:frames],
-                               valid=None if s.valid is None else s.valid[:frames])
-        out.append(s)
-    return out
-
 def make_sampler(cfg: TrainConfig, sequences, shuffle=True, device='cpu'):
     "The WindowSampler for `sequences` under `cfg` (flip augmentation, seed), sharded over torchrun ranks."
     rank, world = dist_info()
@@ -513,13 +490,7 @@ def _parse_value(field_type, s):
 
 def _common_parser(cmd, description):
     p = argparse.ArgumentParser(prog=f'scjd {cmd}', description=description)
-    g = p.add_argument_group('data')
-    g.add_argument('--data', choices=['synthetic', 'h36m', 'bvh'], default='synthetic', help='training/test data (default: the built-in synthetic set)')
-    g.add_argument('--synthetic-preset', default='default', help="synthetic data preset: 'default', 'tiny', 'large'")
-    g.add_argument('--data-seed', type=int, default=0, help='synthetic data seed')
-    g.add_argument('--h36m-3d', help='data_3d_h36m.npz (default: in scjd.data.default_data_dir())')
-    g.add_argument('--h36m-2d', help='2D detections, e.g. data_2d_h36m_cpn_ft_h36m_dbb.npz (default: in the data dir)')
-    g.add_argument('--bvh', nargs='+', help='BVH files (with --data bvh)')
+    add_data_args(p)
     g = p.add_argument_group('recipe')
     g.add_argument('--preset', choices=sorted(PRESETS), help="recipe (default: 'paper' on a GPU, 'cpu' otherwise)")
     g.add_argument('--epochs', type=int); g.add_argument('--batch-size', type=int); g.add_argument('--lr', type=float)
@@ -555,9 +526,9 @@ def _config_from_args(a, **extra) -> TrainConfig:
     try: return replace(cfg, **over)
     except ValueError as e: raise SystemExit(f'scjd: {e}')
 
-def _data_from_args(a):
-    try: return load_dataset(a.data, a.synthetic_preset, a.data_seed, a.h36m_3d, a.h36m_2d, a.bvh)
-    except (FileNotFoundError, NotImplementedError, ValueError) as e: raise SystemExit(f'scjd: {e}')
+def _data_from_args(a, cmd, evaluate=True):
+    "The data of a training command: train sequences always, test sequences unless --no-eval."
+    return dataset_from_args(a, f'scjd {cmd}', need=('train', 'test') if evaluate and not a.no_eval else ('train',))
 
 def _evaluate_and_save(models: dict, ds, cfg, run_dir, frames=None, cameras=None):
     from scjd.evaluate import compare
@@ -585,9 +556,9 @@ def cli_train_teacher(argv=None):
         if dist_info()[0] == 0: save_model(run/'model.pt', model, cfg, 'teacher', imported_from=str(a.poseformer))
         print(f'imported {a.poseformer} as {run/"model.pt"} (f_T={cfg.f_teacher}, C_T={cfg.teacher_dim}, depth {cfg.teacher_depth})')
         if a.no_eval: return 0
-        ds = _data_from_args(a)
+        ds = dataset_from_args(a, 'scjd train-teacher')
     else:
-        ds = _data_from_args(a)
+        ds = _data_from_args(a, 'train-teacher')
         model, _ = train_teacher(cfg, ds.sequences('train'), run, resume=not a.no_resume)
     if not a.no_eval and dist_info()[0] == 0:
         print(_evaluate_and_save({'teacher': model}, ds, cfg, run, a.eval_frames).markdown())
@@ -611,7 +582,7 @@ def cli_distill(argv=None):
     if not a.no_distill:
         try: teacher, cfg = load_teacher(a.teacher, cfg)
         except (FileNotFoundError, ValueError) as e: raise SystemExit(f'scjd distill: {e}')
-    ds = _data_from_args(a)
+    ds = _data_from_args(a, 'distill')
     run = Path(a.runs_dir)/(a.name or ('student_plain' if a.no_distill else 'student'))
     if a.no_distill: model, _ = train_student(cfg, ds.sequences('train'), run, resume=not a.no_resume)
     else: model, _ = distill(cfg, ds.sequences('train'), teacher, run, resume=not a.no_resume)
@@ -745,4 +716,49 @@ def variants_table(rows: dict, cols=('distill', 'f_T', 'L', 'f_S', 'alpha', 'bet
     fmt = lambda v: ('✓' if v else '✗') if isinstance(v, bool) else (f'{v:.4g}' if isinstance(v, float) else str(v))
     lines = ['| variant | ' + ' | '.join(cols) + ' |', '|---' * (len(cols) + 1) + '|']
     lines += [f'| {n} | ' + ' | '.join(fmt(r[c]) for c in cols) + ' |' for n, r in rows.items()]
+    return '\n'.join(lines)
+
+# %% ../nbs/12_training.ipynb #eb348112
+def training_throughput(cfg: TrainConfig, batch_size=None, steps=5, rounds=3, device=None) -> dict:
+    """Training samples/s of one optimiser step of each kind, measured in one run on one random batch: 'teacher' (PoseFormer
+    on f_T frames, L_reg), 'student' (the student alone, L_reg), 'distill' (the student with Eq. 8 and the frozen teacher),
+    on CUDA also 'distill, teacher fp32' (no reduced precision for the teacher), and 'teacher forward' (the frozen
+    teacher's forward alone, as `DistillLoss` runs it). The kinds take turns `rounds` times; each keeps its best round."""
+    device = resolve_device(device or cfg.device)
+    B = batch_size or cfg.batch_size
+    g = torch.Generator().manual_seed(0)
+    x_t = torch.randn(B, cfg.f_teacher, 17, 2, generator=g).to(device)
+    batch = (x_t, x_t[:, sparse_indices(cfg.f_teacher, cfg.stride)], (torch.randn(B, 1, 17, 3, generator=g) * .1).to(device))
+    use_amp = cfg.amp and device.type == 'cuda'
+    frozen = freeze(build_teacher(cfg).to(device))
+    def trainer(model, loss_fn):
+        model.to(device).train()
+        opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+        scaler = torch.amp.GradScaler('cuda', enabled=_needs_scaler(device, use_amp))
+        def step():
+            with autocast_ctx(device, use_amp): loss = loss_fn(model, batch, 1)['loss']
+            opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+        return step
+    jobs = {'teacher': trainer(build_teacher(cfg), RegressionLoss('teacher')),
+            'student': trainer(build_student(cfg), RegressionLoss('student')),
+            'distill': trainer(build_student(cfg), DistillLoss(frozen, cfg))}
+    if device.type == 'cuda':
+        jobs['distill, teacher fp32'] = trainer(build_student(cfg), DistillLoss(frozen, replace(cfg, teacher_precision='fp32')))
+    kd = DistillLoss(frozen, cfg)
+    jobs['teacher forward'] = lambda: kd.teacher_features(x_t)
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
+    for j in jobs.values(): j(); j()                              # warm-up: allocator, kernel choices
+    sync()
+    best = {k: math.inf for k in jobs}
+    for _ in range(rounds):
+        for k, j in jobs.items():
+            t = time.perf_counter()
+            for _ in range(steps): j()
+            sync(); best[k] = min(best[k], (time.perf_counter() - t) / steps)
+    return {k: B / v for k, v in best.items()}
+
+def throughput_table(res: dict) -> str:
+    "Markdown: samples/s of each kind and its time per sample relative to a plain student step."
+    lines = ['| step | samples/s | time per sample vs student step |', '|---|---|---|']
+    lines += [f"| {k} | {v:,.0f} | {res['student'] / v:.2f}× |" for k, v in res.items()]
     return '\n'.join(lines)
