@@ -412,19 +412,13 @@ def load_dataset(data='synthetic', synthetic_preset='default', seed=0, h36m_3d=N
     if data == 'synthetic':
         from scjd.synthetic import load_synthetic
         return load_synthetic(synthetic_preset, seed=seed)
-    if data == 'h36m':
+    if data == 'h36m':                                            # load_h36m says what is missing and how to make it
         d = default_data_dir()
-        p3 = Path(h36m_3d) if h36m_3d else d/'data_3d_h36m.npz'
-        p2 = Path(h36m_2d) if h36m_2d else d/'data_2d_h36m_cpn_ft_h36m_dbb.npz'
-        for p, what in ((p3, '--h36m-3d (data_3d_h36m.npz)'), (p2, '--h36m-2d (e.g. data_2d_h36m_cpn_ft_h36m_dbb.npz)')):
-            if not p.exists():
-                raise FileNotFoundError(f'Human3.6M file not found: {p}. Pass {what}, or put it in {d}; the files are made with '
-                                        "VideoPose3D's prepare_data_h36m.py (see data/README.md). Without them: --data synthetic")
-        return load_h36m(p3, p2)
-    if data == 'bvh':
+        try: return load_h36m(h36m_3d or d/'data_3d_h36m.npz', h36m_2d or d/'data_2d_h36m_cpn_ft_h36m_dbb.npz')
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f'{e} On the command line: --h36m-3d / --h36m-2d, or the files in {d}.') from None
+    if data == 'bvh':                                             # load_bvh names a missing file
         if not bvh: raise ValueError('--data bvh: expected one or more BVH files with --bvh, got none')
-        missing = [str(p) for p in list(bvh) + list(bvh_test or []) if not Path(p).exists()]
-        if missing: raise FileNotFoundError(f'BVH file(s) not found: {missing}')
         return bvh_dataset(bvh, test_paths=bvh_test)
     raise ValueError(f'data: expected one of {DATA_SOURCES}, got {data!r}')
 

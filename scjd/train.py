@@ -526,9 +526,9 @@ def _config_from_args(a, **extra) -> TrainConfig:
     try: return replace(cfg, **over)
     except ValueError as e: raise SystemExit(f'scjd: {e}')
 
-def _data_from_args(a, cmd, evaluate=True):
+def _data_from_args(a, cmd):
     "The data of a training command: train sequences always, test sequences unless --no-eval."
-    return dataset_from_args(a, f'scjd {cmd}', need=('train', 'test') if evaluate and not a.no_eval else ('train',))
+    return dataset_from_args(a, f'scjd {cmd}', need=('train',) if a.no_eval else ('train', 'test'))
 
 def _evaluate_and_save(models: dict, ds, cfg, run_dir, frames=None, cameras=None):
     from scjd.evaluate import compare
