@@ -12,14 +12,14 @@ def _run(code, env_extra, cwd):
 
 def test_cli_synth_tiny_roundtrip(tmp_path):
     "`cli_synth` writes the VideoPose3D pair; load_h36m reads it back with the file's splits; --help exits 0."
-    r = _run(f"from scjd.synthetic import cli_synth; cli_synth(['--preset', 'tiny', '--seed', '3', '--out', r'{tmp_path}'])", {}, tmp_path)
+    r = _run(f"from scjd.cli import cli_synth; cli_synth(['--preset', 'tiny', '--seed', '3', '--out', r'{tmp_path}'])", {}, tmp_path)
     assert r.returncode == 0, r.stderr
     from scjd.data import load_h36m
     ds = load_h36m(tmp_path/'data_3d_h36m.npz', tmp_path/'data_2d_h36m_synthetic.npz')
     assert ds.train_subjects == ['Ada', 'Ben'] and ds.test_subjects == ['Fay']
     seqs = ds.sequences('test')
     assert len(seqs) == 3 * 4 and seqs[0].positions_2d.dtype == np.float32
-    r = _run("from scjd.synthetic import cli_synth; cli_synth(['--help'])", {}, tmp_path)
+    r = _run("from scjd.cli import cli_synth; cli_synth(['--help'])", {}, tmp_path)
     assert r.returncode == 0 and '--preset' in r.stdout
 
 def test_load_synthetic_caches_under_scjd_data(tmp_path):
@@ -32,10 +32,10 @@ def test_load_synthetic_caches_under_scjd_data(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().startswith(str(tmp_path/'cache'))
 
-def test_h36m_parity(shared):
-    "load_h36m equals VideoPose3D's processing of the h36m_mini fixture to 1e-5."
+def test_h36m_parity():
+    "load_h36m equals VideoPose3D's processing of the h36m_mini fixture (tests/fixtures) to 1e-5."
     from scjd.data import load_h36m
-    mini = shared/'fixtures/h36m_mini'
+    mini = ROOT/'tests/fixtures/h36m_mini'
     ds = load_h36m(mini/'data_3d_h36m.npz', mini/'data_2d_h36m_cpn_ft_h36m_dbb.npz')
     ref = np.load(mini/'reference.npz')
     for k in ref.files:

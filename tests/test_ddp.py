@@ -9,7 +9,10 @@ WORKER = textwrap.dedent('''
     import os, sys, torch
     from pathlib import Path
     torch.set_num_threads(1)
-    from scjd.train import preset, fit, setup_distributed, RegressionLoss, dist_info
+    from scjd.config import preset
+    from scjd.train import fit
+    from scjd.runtime import setup_distributed, dist_info
+    from scjd.distill.loss import RegressionLoss
     out = Path(sys.argv[1])
     rank, world = setup_distributed('gloo')
     assert world == 2, world

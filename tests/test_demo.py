@@ -1,7 +1,7 @@
 "`scjd demo` end to end at the tiny preset: trains the three models, evaluates them, writes the report."
 import json
 from pathlib import Path
-from scjd.train import cli_demo
+from scjd.cli import cli_demo
 
 def test_demo_tiny(tmp_path, capsys):
     out = tmp_path / 'demo'

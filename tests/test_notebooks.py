@@ -1,6 +1,7 @@
 """Runs every notebook in `nbs/` through nbdev's own test runner (`nbdev-test`), one pytest test per
 notebook, each in a fresh process. Cells flagged `#| slow` / `#| cuda` are skipped (pyproject's
-`tst_flags`); set `SCJD_NB_FLAGS="slow"` (or "slow cuda") to run them too."""
+`tst_flags`); set `SCJD_NB_FLAGS="slow"` (or "slow cuda") to run them too (that also sets `SCJD_SLOW=1`,
+which the slow cells ask for, since Jupyter itself ignores nbdev's flags)."""
 import os, shutil, subprocess, sys, json
 from pathlib import Path
 import pytest
@@ -24,8 +25,10 @@ def test_notebook(nb):
     assert exe, 'nbdev-test not found: pip install -e ".[dev]"'
     cmd = [exe, str(nb), '--do-print']
     flags = os.environ.get('SCJD_NB_FLAGS', '').strip()
+    env = dict(os.environ)
     if flags: cmd += ['--flags', flags]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if 'slow' in flags.split(): env['SCJD_SLOW'] = '1'
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
     assert r.returncode == 0, f'{nb.name} failed:\n{r.stdout[-5000:]}\n{r.stderr[-20000:]}'
 
 def test_found_notebooks():

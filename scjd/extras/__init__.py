@@ -1,0 +1,1 @@
+"Beyond SCJD: the second source document of the repository (`distilpose`, `E1_distilpose`)."
