@@ -39,6 +39,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                           'scjd.cli.cli_demo': ('a9_cli.html#cli_demo', 'scjd/cli.py'),
                           'scjd.cli.cli_distill': ('a9_cli.html#cli_distill', 'scjd/cli.py'),
                           'scjd.cli.cli_evaluate': ('a9_cli.html#cli_evaluate', 'scjd/cli.py'),
+                          'scjd.cli.cli_lift': ('a9_cli.html#cli_lift', 'scjd/cli.py'),
                           'scjd.cli.cli_synth': ('a9_cli.html#cli_synth', 'scjd/cli.py'),
                           'scjd.cli.cli_train_teacher': ('a9_cli.html#cli_train_teacher', 'scjd/cli.py'),
                           'scjd.cli.dataset_from_args': ('a9_cli.html#dataset_from_args', 'scjd/cli.py'),
