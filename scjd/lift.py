@@ -478,7 +478,7 @@ _COLS = {'left': '#1f77b4', 'right': '#d62728', 'centre': '#555555'}
 def _bone_xyz(X, side):
     b = [(p, c) for p, c in BONES if limb_side(c) == side]
     seg = np.concatenate([X[[p for p, _ in b]], X[[c for _, c in b]], np.full((len(b), X.shape[-1]), np.nan)], 1).reshape(-1, X.shape[-1])
-    return [np.round(seg[:, a], 4).tolist() for a in range(X.shape[-1])]
+    return [seg[:, a].astype(np.float32) for a in range(X.shape[-1])]     # float32 arrays: plotly stores them compactly
 
 def viewer_figure(keypoints_2d, poses_3d, filled=None, frames=None, width=None, height=None, fps: float = 30, max_frames: int = 300, title: str = ''):
     "Plotly figure: 2D input `[T, 17, 2]` (pixels) and 3D `[T, 17, 3]` (camera frame, root-relative) side by side on one slider."
@@ -496,12 +496,12 @@ def viewer_figure(keypoints_2d, poses_3d, filled=None, frames=None, width=None, 
               for s in _COLS for xs, ys in [_bone_xyz(K[t], s)]]
         for f, sym in ((False, 'circle'), (True, 'circle-open')):
             m = filled[t] == f
-            tr.append(go.Scatter(x=np.round(K[t, m, 0], 2).tolist(), y=np.round(K[t, m, 1], 2).tolist(), mode='markers',
+            tr.append(go.Scatter(x=K[t, m, 0].astype(np.float32), y=K[t, m, 1].astype(np.float32), mode='markers',
                                  marker=dict(symbol=sym, size=7, color='#222'), text=[JOINT_NAMES[j] for j in np.flatnonzero(m)],
                                  name='filled in' if f else 'detected', showlegend=bool(t == idx[0]), hovertemplate='%{text}<extra></extra>'))
         tr += [go.Scatter3d(x=xs, y=ys, z=zs, mode='lines', line=dict(color=_COLS[s], width=6), hoverinfo='skip', showlegend=False)
                for s in _COLS for xs, ys, zs in [_bone_xyz(Y[t], s)]]
-        tr.append(go.Scatter3d(x=np.round(Y[t, :, 0], 4).tolist(), y=np.round(Y[t, :, 1], 4).tolist(), z=np.round(Y[t, :, 2], 4).tolist(),
+        tr.append(go.Scatter3d(x=Y[t, :, 0].astype(np.float32), y=Y[t, :, 1].astype(np.float32), z=Y[t, :, 2].astype(np.float32),
                                mode='markers', marker=dict(size=3, color='#222'), text=list(JOINT_NAMES), hovertemplate='%{text}<extra></extra>', showlegend=False))
         return tr
     fig = make_subplots(rows=1, cols=2, specs=[[{'type': 'xy'}, {'type': 'scene'}]], column_widths=[0.5, 0.5],
