@@ -72,6 +72,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                              'scjd.config.load_dataset': ('a4_config.html#load_dataset', 'scjd/config.py'),
                              'scjd.config.parse_field': ('a4_config.html#parse_field', 'scjd/config.py'),
                              'scjd.config.preset': ('a4_config.html#preset', 'scjd/config.py'),
+                             'scjd.config.recipe': ('a4_config.html#recipe', 'scjd/config.py'),
                              'scjd.config.scaled_N': ('a4_config.html#scaled_n', 'scjd/config.py')},
             'scjd.data': { 'scjd.data.BVH': ('a2_data.html#bvh', 'scjd/data.py'),
                            'scjd.data.PoseDataset': ('a2_data.html#posedataset', 'scjd/data.py'),

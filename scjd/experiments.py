@@ -12,15 +12,15 @@ import torch
 from .data import eval_subset
 from .synthetic import load_synthetic
 from .runtime import resolve_device
-from .config import preset, TrainConfig
+from .config import preset, TrainConfig, MACHINERY
 from .checkpoint import write_json, atomic_write_text
 from .train import train_teacher, distill, train_student
 from .evaluate import evaluate, compare
 from .viz import plot_history, results_figure, per_action_figure, save_figure, write_html
 
 # %% auto #0
-__all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'PAPER_FIG1', 'DEMO_EVAL', 'table_iv', 'run_variants', 'variants_table', 'run_id',
-           'measure', 'delta', 'pm_table', 'run_demo']
+__all__ = ['TABLE_V', 'TABLE_VII', 'PAPER_FIG1', 'DEMO_EVAL', 'table_iv', 'run_variants', 'variants_table', 'run_id', 'measure',
+           'delta', 'pm_table', 'run_demo']
 
 # %% ../nbs/12_experiments.ipynb #fa2f1307
 def table_iv(f_T, L):
@@ -74,8 +74,6 @@ def variants_table(rows: dict, cols=('distill', 'f_T', 'L', 'f_S', 'alpha', 'bet
     return '\n'.join(lines)
 
 # %% ../nbs/12_experiments.ipynb #043a14a9
-MACHINERY = ('progress', 'log_every', 'device', 'eval_every', 'compile')   # TrainConfig fields that do not change a result
-
 def run_id(preset_name, v, seed, tag, base=None):
     """A stable name for one run: what defines it, hashed. That is the preset, the settings of the `base` recipe and of
     the variant `v` that differ from the preset (equal ones are dropped, so `{'alpha': 1}` names the same run as `{}`),
