@@ -12,15 +12,15 @@ import torch
 from .data import eval_subset
 from .synthetic import load_synthetic
 from .runtime import resolve_device
-from .config import preset, TrainConfig, MACHINERY
-from .checkpoint import write_json, atomic_write_text
+from .config import preset, TrainConfig
+from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError
 from .train import train_teacher, distill, train_student
 from .evaluate import evaluate, compare
 from .viz import plot_history, results_figure, per_action_figure, save_figure, write_html
 
 # %% auto #0
-__all__ = ['TABLE_V', 'TABLE_VII', 'PAPER_FIG1', 'DEMO_EVAL', 'table_iv', 'run_variants', 'variants_table', 'run_id', 'measure',
-           'delta', 'pm_table', 'run_demo']
+__all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'PAPER_FIG1', 'DEMO_EVAL', 'table_iv', 'run_variants', 'variants_table', 'run_id',
+           'measure', 'delta', 'pm_table', 'run_demo']
 
 # %% ../nbs/12_experiments.ipynb #fa2f1307
 def table_iv(f_T, L):
@@ -74,6 +74,8 @@ def variants_table(rows: dict, cols=('distill', 'f_T', 'L', 'f_S', 'alpha', 'bet
     return '\n'.join(lines)
 
 # %% ../nbs/12_experiments.ipynb #043a14a9
+MACHINERY = ('progress', 'log_every', 'device', 'eval_every', 'compile')   # TrainConfig fields that do not change a result
+
 def run_id(preset_name, v, seed, tag, base=None):
     """A stable name for one run: what defines it, hashed. That is the preset, the settings of the `base` recipe and of
     the variant `v` that differ from the preset (equal ones are dropped, so `{'alpha': 1}` names the same run as `{}`),
@@ -150,9 +152,16 @@ DEMO_EVAL = {'cpu': dict(frames=150, cameras=(0,)), 'tiny': dict(frames=40, came
              'paper': dict(frames=None, cameras=None)}   # evaluation subset per preset: frames per test sequence, cameras
 
 def run_demo(cfg: TrainConfig, out='runs/demo', synthetic_preset='default', eval_frames=None, eval_cameras=None,
-             resume=False, data=None):
+             resume=False, data=None, overwrite=False):
     "Teacher, distilled student, plain student on the built-in data; returns the `Comparison` and writes `out/`."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    done = [p.relative_to(out).as_posix() for p in [out/'report.json', *sorted(out.glob('*/model.pt'))] if p.exists()]
+    if done and not (resume or overwrite):
+        raise RunFolderError(f'{out} holds a finished demo ({", ".join(done)}); pass --resume (resume=True) to continue its runs, '
+                             '--overwrite (overwrite=True) to start over, or another --out')
+    with run_lock(out): return _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume and not overwrite, data, overwrite)
+
+def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, data, overwrite):
     times, t0 = {}, time.time()
     ds = data if data is not None else load_synthetic(synthetic_preset)
     train, test = ds.sequences('train'), ds.sequences('test')
@@ -160,9 +169,9 @@ def run_demo(cfg: TrainConfig, out='runs/demo', synthetic_preset='default', eval
     print(f'scjd demo: {ds.name}: {sum(len(s) for s in train)} training windows in {len(train)} sequences; '
           f'f_T={cfg.f_teacher}, L={cfg.stride}, f_S={cfg.f_student}, {cfg.epochs} epochs'
           + (f' of at most {cfg.max_steps} steps' if cfg.max_steps else '') + f' × batch {cfg.batch_size}; device {resolve_device(cfg.device)}', flush=True)
-    t = time.time(); teacher, h_t = train_teacher(cfg, train, out/'teacher', resume=resume); times['teacher_s'] = time.time() - t
-    t = time.time(); student, h_s = distill(cfg, train, teacher, out/'student_scjd', resume=resume); times['student_scjd_s'] = time.time() - t
-    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume=resume); times['student_plain_s'] = time.time() - t
+    t = time.time(); teacher, h_t = train_teacher(cfg, train, out/'teacher', resume, overwrite); times['teacher_s'] = time.time() - t
+    t = time.time(); student, h_s = distill(cfg, train, teacher, out/'student_scjd', resume, overwrite); times['student_scjd_s'] = time.time() - t
+    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite); times['student_plain_s'] = time.time() - t
     t = time.time()
     seqs = eval_subset(test, eval_frames, eval_cameras)
     names = {'teacher': f'teacher (f_T={cfg.f_teacher})', 'scjd': f'SCJD student (f_S={cfg.f_student})',
