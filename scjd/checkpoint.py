@@ -24,9 +24,12 @@ __all__ = ['atomic_save', 'atomic_write_text', 'json_default', 'write_json', 'lo
            'save_model', 'Loaded', 'load_model', 'load_teacher', 'find_models']
 
 # %% ../nbs/A6_checkpoint.ipynb #ea8fd24b
+def _save_to(obj, t):
+    with open(t, 'wb') as f: torch.save(obj, f)                   # a file object: the archive is named 'archive', not after the temp file
+
 def atomic_save(obj, path) -> Path:
-    "`torch.save(obj)` to `path` atomically."
-    return atomic_write(path, lambda t: torch.save(obj, t))
+    "`torch.save(obj)` to `path` atomically; the same object always gives the same bytes."
+    return atomic_write(path, lambda t: _save_to(obj, t))
 
 def atomic_write_text(path, text: str) -> Path:
     "Write `text` to `path` atomically."
@@ -91,26 +94,44 @@ try: import fcntl
 except ImportError: fcntl = None                              # no advisory locks on this platform: runs are not locked
 _LOCKS = {}                                                   # resolved run folder -> [lock file, holders in this process]
 
-@contextlib.contextmanager
-def run_lock(run_dir, enabled: bool = True):
-    "Hold `run_dir/.lock` exclusively while the block writes the run (re-entrant); `RunFolderError` if another process holds it."
-    if run_dir is None or not enabled or fcntl is None: yield; return
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
-    key = str(run_dir.resolve())
-    if key not in _LOCKS:
-        f = open(run_dir/'.lock', 'a+')
+def _acquire(run_dir: Path):
+    "Open and lock `run_dir/.lock` (retrying if its holder removed it between our open and our lock)."
+    lock = run_dir/'.lock'
+    while True:
+        f = open(lock, 'a+')
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             f.seek(0); who = f.read().strip() or 'another process'; f.close()
             raise RunFolderError(f'{run_dir} is being written by {who}; wait for it to finish, or use another folder (--name)') from None
-        f.seek(0); f.truncate(); f.write(f'process {os.getpid()}\n'); f.flush()
-        _LOCKS[key] = [f, 0]
+        try: same = os.fstat(f.fileno()).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError: same = False
+        if same: break
+        f.close()
+    f.seek(0); f.truncate(); f.write(f'process {os.getpid()}\n'); f.flush()
+    return f
+
+@contextlib.contextmanager
+def run_lock(run_dir, enabled: bool = True):
+    """Hold `run_dir/.lock` exclusively while the block writes the run (re-entrant within the process); `RunFolderError`
+    if another process holds it. The lock file exists only while held, and a folder made only for it is removed again."""
+    if run_dir is None or not enabled or fcntl is None: yield; return
+    run_dir = Path(run_dir); made = [d for d in (run_dir, *run_dir.parents) if not d.exists()]   # folders made for the lock
+    run_dir.mkdir(parents=True, exist_ok=True)
+    key = str(run_dir.resolve())
+    if key not in _LOCKS:
+        try: _LOCKS[key] = [_acquire(run_dir), 0, made]
+        except RunFolderError:
+            for d in made: d.rmdir()
+            raise
     _LOCKS[key][1] += 1
     try: yield
     finally:
         _LOCKS[key][1] -= 1
         if not _LOCKS[key][1]:
-            f = _LOCKS.pop(key)[0]; fcntl.flock(f, fcntl.LOCK_UN); f.close()
+            f, _, made = _LOCKS.pop(key)
+            (run_dir/'.lock').unlink(missing_ok=True); fcntl.flock(f, fcntl.LOCK_UN); f.close()
+            for d in made:                                                # only those that received nothing else
+                with contextlib.suppress(OSError): d.rmdir()
 
 def open_run(run_dir, identity: dict, epochs: int, resume: bool = True, overwrite: bool = False, map_location='cpu',
              main: bool = True):
@@ -162,16 +183,14 @@ def _poseformer_config(m: PoseFormer) -> TrainConfig:
     return TrainConfig(f_teacher=m.num_frame, teacher_dim=m.embed_dim_ratio, teacher_depth=m.depth, num_heads=m.num_heads,
                        mlp_ratio=m.mlp_ratio, drop_path=0.)
 
-def _name(source): return str(source) if isinstance(source, (str, Path)) else 'this checkpoint'
-
 def load_model(source, config=None, device='cpu') -> Loaded:
     "Rebuild a model (eval mode) from a run folder, `model.pt`, training checkpoint, PoseFormer checkpoint, or a state dict + `config`."
-    ck = source
+    ck, name = source, 'this checkpoint'
     if isinstance(ck, (str, Path)):
         path = Path(ck)
         if path.is_dir(): path = path/'model.pt'
         if not path.is_file(): raise FileNotFoundError(f'load_model: no checkpoint at {path}')
-        ck = load_checkpoint(path)                                  # safe_load: never runs code from the file
+        ck, name = load_checkpoint(path), str(path)                                  # safe_load: never runs code from the file
     if not isinstance(ck, dict): raise ValueError(f'load_model: expected a checkpoint dict or state dict, got {type(ck).__name__}')
     ours = isinstance(ck.get('model'), dict)
     if not ours and config is None and _is_poseformer(ck):
@@ -185,11 +204,11 @@ def load_model(source, config=None, device='cpu') -> Loaded:
         except json.JSONDecodeError as e: raise ValueError(f'load_model: config {cfg} is not JSON ({e})') from None
     if isinstance(cfg, dict):
         try: cfg = TrainConfig.from_dict(cfg)
-        except (TypeError, ValueError) as e: raise ValueError(f'load_model: the config of {_name(source)} is not a valid TrainConfig: {e}') from None
+        except (TypeError, ValueError) as e: raise ValueError(f'load_model: the config of {name} is not a valid TrainConfig: {e}') from None
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise ValueError(f'load_model: {_name(source)} holds no state dict of tensors')
+        raise ValueError(f'load_model: {name} holds no state dict of tensors')
     if bad := [k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
-        raise ValueError(f'load_model: {_name(source)} holds non-finite weights ({len(bad)} tensors, first {bad[0]}): the run that wrote it diverged')
+        raise ValueError(f'load_model: {name} holds non-finite weights ({len(bad)} tensors, first {bad[0]}): the run that wrote it diverged')
     sd, errors = _strip_module(sd), []
     kind = ck.get('kind') if ours else None                        # model.pt says which
     builders = {'teacher': ('teacher',), 'student': ('student',)}.get(kind, ('teacher', 'student'))
@@ -200,7 +219,7 @@ def load_model(source, config=None, device='cpu') -> Loaded:
         try: m.load_state_dict(sd, strict=True)
         except RuntimeError as e: errors.append(f'{k}: {str(e).splitlines()[0]}'); continue
         return Loaded(m.to(device).eval(), cfg, k)
-    raise ValueError(f'load_model: the weights of {_name(source)} fit neither the teacher nor the student of this config: ' + '; '.join(errors))
+    raise ValueError(f'load_model: the weights of {name} fit neither the teacher nor the student of this config: ' + '; '.join(errors))
 
 def load_teacher(source, cfg: TrainConfig | None = None):
     """A frozen teacher from any model file `load_model` reads. Returns (teacher, cfg) with `cfg`'s teacher fields
