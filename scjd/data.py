@@ -357,6 +357,7 @@ def _3dhp_entry(d3, d2, w, h, where, units, missing_2d='error'):
 def load_3dhp(path, fps: float = 50, units: str = 'auto', missing_2d: str = 'error') -> PoseDataset:
     "MPI-INF-3DHP from `data_train_3dhp.npz` and/or `data_test_3dhp.npz` (a folder holding them, or one of the files) → `PoseDataset`."
     if missing_2d not in MISSING_2D: raise ValueError(f'missing_2d: expected one of {MISSING_2D}, got {missing_2d!r}')
+    if units not in ('auto', 'm', 'mm'): raise ValueError(f"units: expected 'auto', 'm' or 'mm', got {units!r}")
     path = Path(path).expanduser()
     files = [path] if path.suffix == '.npz' else [path/'data_train_3dhp.npz', path/'data_test_3dhp.npz']
     files = [f for f in files if f.exists()]
