@@ -4,7 +4,7 @@
 
 # %% ../nbs/A6_checkpoint.ipynb #ee9e4fe2
 from __future__ import annotations
-import json, os, warnings
+import contextlib, hashlib, json, os, warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -12,19 +12,24 @@ import numpy as np
 import torch
 from torch import nn
 from .data import atomic_write
-from .config import TrainConfig
+from .config import TrainConfig, recipe
+from .runtime import safe_load
 from .models.poseformer import PoseFormer, load_poseformer, build_teacher
 from .models.student import build_student
 from .distill.loss import freeze
 
 # %% auto #0
-__all__ = ['atomic_save', 'atomic_write_text', 'json_default', 'write_json', 'load_checkpoint', 'save_model', 'Loaded',
-           'load_model', 'load_teacher', 'find_models']
+__all__ = ['atomic_save', 'atomic_write_text', 'json_default', 'write_json', 'load_checkpoint', 'RunFolderError', 'fingerprint',
+           'model_fingerprint', 'data_fingerprint', 'run_identity', 'identity_diff', 'run_lock', 'open_run',
+           'save_model', 'Loaded', 'load_model', 'load_teacher', 'find_models']
 
 # %% ../nbs/A6_checkpoint.ipynb #ea8fd24b
+def _save_to(obj, t):
+    with open(t, 'wb') as f: torch.save(obj, f)                   # a file object: the archive is named 'archive', not after the temp file
+
 def atomic_save(obj, path) -> Path:
-    "`torch.save(obj)` to `path` atomically."
-    return atomic_write(path, lambda t: torch.save(obj, t))
+    "`torch.save(obj)` to `path` atomically; the same object always gives the same bytes."
+    return atomic_write(path, lambda t: _save_to(obj, t))
 
 def atomic_write_text(path, text: str) -> Path:
     "Write `text` to `path` atomically."
@@ -44,10 +49,116 @@ def write_json(path, obj) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, default=json_default) + '\n')
 
 def load_checkpoint(path, map_location='cpu'):
-    "Read a checkpoint written by `fit` (a dict with model, optimizer, scheduler, scaler, epoch, rng, config)."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f'checkpoint not found: {path}')
-    return torch.load(path, map_location=map_location, weights_only=False)
+    "Read a checkpoint written by `fit` (model, optimizer, scheduler, scaler, epoch, rng, config, identity) with `safe_load`: never runs code."
+    return safe_load(path, map_location)
+
+# %% ../nbs/A6_checkpoint.ipynb #e36c339d
+class RunFolderError(ValueError):
+    "A run folder that cannot be used as asked: held by another process, holding another run, or finished results in the way."
+
+def fingerprint(*arrays) -> str:
+    "A short hash of arrays or tensors (dtype, shape and bytes): the same data gives the same string."
+    h = hashlib.blake2b(digest_size=8)
+    for a in arrays:
+        if isinstance(a, torch.Tensor): tag, a = f'{a.dtype}{tuple(a.shape)}', a.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()
+        else: a = np.ascontiguousarray(a); tag = f'{a.dtype}{a.shape}'
+        h.update(tag.encode()); h.update(memoryview(a).cast('B'))
+    return h.hexdigest()
+
+def model_fingerprint(model: nn.Module) -> str:
+    "A short hash of a model's state dict (names, shapes, values)."
+    sd = (model.module if hasattr(model, 'module') else model).state_dict()
+    return fingerprint(np.frombuffer(json.dumps([[k, list(v.shape), str(v.dtype)] for k, v in sd.items()]).encode(), np.uint8), *sd.values())
+
+def data_fingerprint(sampler) -> str | None:
+    "A short hash of a sampler's training data (a `WindowSampler`'s 2D, 3D and sequence lengths); None for one without them."
+    parts = [getattr(sampler, k, None) for k in ('data_2d', 'data_3d', 'lengths')]
+    return fingerprint(*parts) if all(p is not None for p in parts) else None
+
+def run_identity(cfg: TrainConfig, sampler=None, loss_fn=None) -> dict:
+    "What defines a run: recipe (without `epochs`), loss, training-data fingerprint, teacher fingerprint."
+    teacher = getattr(loss_fn, 'teacher', None)
+    return {'recipe': {k: v for k, v in recipe(cfg).items() if k != 'epochs'},
+            'loss': type(loss_fn).__name__ + (f"({loss_fn.which})" if hasattr(loss_fn, 'which') else ''),
+            'data': data_fingerprint(sampler), 'teacher': model_fingerprint(teacher) if isinstance(teacher, nn.Module) else None}
+
+def identity_diff(old: dict, new: dict) -> list:
+    "What differs between two run identities, one short phrase each."
+    out = [f'{k} {old["recipe"].get(k)!r} -> {new["recipe"].get(k)!r}' for k in sorted(set(old['recipe']) | set(new['recipe']))
+           if old['recipe'].get(k) != new['recipe'].get(k)]
+    what = {'loss': 'loss', 'data': 'training data', 'teacher': 'teacher weights'}
+    out += [f'{what[k]} {old.get(k)} -> {new.get(k)}' for k in what if old.get(k) != new.get(k)]
+    return out
+
+try: import fcntl
+except ImportError: fcntl = None                              # no advisory locks on this platform: runs are not locked
+_LOCKS = {}                                                   # resolved run folder -> [lock file, holders in this process]
+
+def _acquire(run_dir: Path):
+    "Open and lock `run_dir/.lock` (retrying if its holder removed it between our open and our lock)."
+    lock = run_dir/'.lock'
+    while True:
+        f = open(lock, 'a+')
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0); who = f.read().strip() or 'another process'; f.close()
+            raise RunFolderError(f'{run_dir} is being written by {who}; wait for it to finish, or use another folder (--name)') from None
+        try: same = os.fstat(f.fileno()).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError: same = False
+        if same: break
+        f.close()
+    f.seek(0); f.truncate(); f.write(f'process {os.getpid()}\n'); f.flush()
+    return f
+
+@contextlib.contextmanager
+def run_lock(run_dir, enabled: bool = True):
+    """Hold `run_dir/.lock` exclusively while the block writes the run (re-entrant within the process); `RunFolderError`
+    if another process holds it. The lock file exists only while held, and a folder made only for it is removed again."""
+    if run_dir is None or not enabled or fcntl is None: yield; return
+    run_dir = Path(run_dir); made = [d for d in (run_dir, *run_dir.parents) if not d.exists()]   # folders made for the lock
+    run_dir.mkdir(parents=True, exist_ok=True)
+    key = str(run_dir.resolve())
+    if key not in _LOCKS:
+        try: _LOCKS[key] = [_acquire(run_dir), 0, made]
+        except RunFolderError:
+            for d in made: d.rmdir()
+            raise
+    _LOCKS[key][1] += 1
+    try: yield
+    finally:
+        _LOCKS[key][1] -= 1
+        if not _LOCKS[key][1]:
+            f, _, made = _LOCKS.pop(key)
+            (run_dir/'.lock').unlink(missing_ok=True); fcntl.flock(f, fcntl.LOCK_UN); f.close()
+            for d in made:                                                # only those that received nothing else
+                with contextlib.suppress(OSError): d.rmdir()
+
+def open_run(run_dir, identity: dict, epochs: int, resume: bool = True, overwrite: bool = False, map_location='cpu',
+             main: bool = True):
+    """How a run starts in `run_dir`: the checkpoint to resume (its dict), or None to start from scratch. Call it holding
+    `run_lock`. Refuses a checkpoint of another run or one past `epochs`, an unreadable checkpoint, and starting over on
+    top of a finished run (`model.pt`) unless `overwrite`. On rank 0 (`main`) removes temporary files a killed writer left."""
+    run_dir = Path(run_dir); ckpt = run_dir/'checkpoints'/'last.pt'
+    if main:
+        for d in (run_dir, run_dir/'checkpoints'):
+            for t in (d.glob('.*.tmp*') if d.is_dir() else ()): t.unlink()
+    if resume and ckpt.exists() and not overwrite:
+        try: st = load_checkpoint(ckpt, map_location)
+        except ValueError as e: raise RunFolderError(f'{e}; this run cannot resume: --no-resume (resume=False) starts it over') from None
+        old = st.get('identity') if isinstance(st, dict) else None
+        if old is None: raise RunFolderError(f'{ckpt} does not say which run it belongs to (written by an older scjd); --no-resume (resume=False) starts over')
+        if diff := identity_diff(old, identity):
+            raise RunFolderError(f'{run_dir} holds another run ({"; ".join(diff)}); rerun with its settings to resume it, '
+                                 'or start over with --no-resume (resume=False), or use another folder (--name)')
+        if st['epoch'] > epochs:
+            raise RunFolderError(f'{run_dir}: its checkpoint is at epoch {st["epoch"]}, past epochs={epochs}; a run cannot be '
+                                 'shortened: rerun with epochs >= that, or start over with --no-resume (resume=False)')
+        return st
+    if (run_dir/'model.pt').exists() and not overwrite:
+        why = 'and no checkpoint to resume' if resume else 'and --no-resume would train over it'
+        raise RunFolderError(f'{run_dir} holds a finished run (model.pt) {why}; pass --overwrite (overwrite=True) to replace it, '
+                             'or use another folder (--name)')
+    return None
 
 # %% ../nbs/A6_checkpoint.ipynb #24c04dd0
 def save_model(path, model, cfg: TrainConfig, kind: str, **extra) -> Path:
@@ -74,12 +185,12 @@ def _poseformer_config(m: PoseFormer) -> TrainConfig:
 
 def load_model(source, config=None, device='cpu') -> Loaded:
     "Rebuild a model (eval mode) from a run folder, `model.pt`, training checkpoint, PoseFormer checkpoint, or a state dict + `config`."
-    ck = source
+    ck, name = source, 'this checkpoint'
     if isinstance(ck, (str, Path)):
         path = Path(ck)
         if path.is_dir(): path = path/'model.pt'
         if not path.is_file(): raise FileNotFoundError(f'load_model: no checkpoint at {path}')
-        ck = load_checkpoint(path)
+        ck, name = load_checkpoint(path), str(path)                                  # safe_load: never runs code from the file
     if not isinstance(ck, dict): raise ValueError(f'load_model: expected a checkpoint dict or state dict, got {type(ck).__name__}')
     ours = isinstance(ck.get('model'), dict)
     if not ours and config is None and _is_poseformer(ck):
@@ -88,8 +199,16 @@ def load_model(source, config=None, device='cpu') -> Loaded:
     sd, cfg = (ck['model'], ck.get('config')) if ours else (ck, None)
     cfg = config if config is not None else cfg
     if cfg is None: raise ValueError('load_model: this checkpoint has no config; pass config= (a TrainConfig, its dict, or a JSON file of it)')
-    if isinstance(cfg, (str, Path)): cfg = json.loads(Path(cfg).read_text())
-    if isinstance(cfg, dict): cfg = TrainConfig.from_dict(cfg)
+    if isinstance(cfg, (str, Path)):
+        try: cfg = json.loads(Path(cfg).read_text())
+        except json.JSONDecodeError as e: raise ValueError(f'load_model: config {cfg} is not JSON ({e})') from None
+    if isinstance(cfg, dict):
+        try: cfg = TrainConfig.from_dict(cfg)
+        except (TypeError, ValueError) as e: raise ValueError(f'load_model: the config of {name} is not a valid TrainConfig: {e}') from None
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f'load_model: {name} holds no state dict of tensors')
+    if bad := [k for k, v in sd.items() if v.is_floating_point() and not torch.isfinite(v).all()]:
+        raise ValueError(f'load_model: {name} holds non-finite weights ({len(bad)} tensors, first {bad[0]}): the run that wrote it diverged')
     sd, errors = _strip_module(sd), []
     kind = ck.get('kind') if ours else None                        # model.pt says which
     builders = {'teacher': ('teacher',), 'student': ('student',)}.get(kind, ('teacher', 'student'))
@@ -100,7 +219,7 @@ def load_model(source, config=None, device='cpu') -> Loaded:
         try: m.load_state_dict(sd, strict=True)
         except RuntimeError as e: errors.append(f'{k}: {str(e).splitlines()[0]}'); continue
         return Loaded(m.to(device).eval(), cfg, k)
-    raise ValueError('load_model: the weights fit neither the teacher nor the student of this config:\n' + '\n'.join(errors))
+    raise ValueError(f'load_model: the weights of {name} fit neither the teacher nor the student of this config: ' + '; '.join(errors))
 
 def load_teacher(source, cfg: TrainConfig | None = None):
     """A frozen teacher from any model file `load_model` reads. Returns (teacher, cfg) with `cfg`'s teacher fields

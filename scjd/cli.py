@@ -4,7 +4,7 @@
 
 # %% ../nbs/A9_cli.ipynb #c30f012b
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, os, sys, tempfile, time
 from dataclasses import replace
 from pathlib import Path
 import torch
@@ -13,7 +13,8 @@ from .data import load_h36m, eval_subset
 from .synthetic import write_synthetic, synthetic_dir, DATA_PRESETS
 from .runtime import resolve_device, setup_distributed, dist_info
 from .config import TrainConfig, TRAIN_PRESETS, preset, parse_field, scaled_N, load_dataset, DATA_SOURCES
-from .checkpoint import load_model, load_teacher, save_model, find_models, write_json
+from .checkpoint import load_model, load_teacher, save_model, find_models, write_json, run_lock, RunFolderError
+from .data import MISSING_2D
 from .train import train_teacher, distill, train_student
 from .evaluate import compare, evaluate_run
 from .viz import plot_history
@@ -22,39 +23,75 @@ from .experiments import run_demo, DEMO_EVAL
 from .lift import lift
 
 # %% auto #0
-__all__ = ['COMMANDS', 'add_data_args', 'dataset_from_args', 'cli_synth', 'cli_train_teacher', 'cli_distill', 'cli_demo',
-           'cli_evaluate', 'cli_bench', 'cli_lift', 'main']
+__all__ = ['positive_int', 'nonneg_int', 'COMMANDS', 'UsageError', 'Parser', 'add_data_args', 'dataset_from_args', 'cli_synth',
+           'cli_train_teacher', 'cli_distill', 'cli_demo', 'cli_evaluate', 'cli_bench', 'cli_lift', 'main']
+
+# %% ../nbs/A9_cli.ipynb #17bfb813
+class UsageError(SystemExit):
+    "Bad input to a command: the text is the one line `scjd <cmd>: ...`, the exit code 2."
+    def __init__(self, msg): super().__init__(2); self.msg = str(msg)
+    def __str__(self): return self.msg
+
+class Parser(argparse.ArgumentParser):
+    "`argparse.ArgumentParser` whose errors are one line `scjd <cmd>: ...` with exit code 2."
+    def error(self, message):
+        self.exit(2, f'{self.prog}: {message} (see {self.prog} --help)\n')
+
+def _number(kind, lo, what):
+    def parse(text):
+        try: v = kind(text)
+        except ValueError: raise argparse.ArgumentTypeError(f'expected {what}, got {text!r}') from None
+        if v < lo: raise argparse.ArgumentTypeError(f'expected {what}, got {text!r}')
+        return v
+    parse.__name__ = what
+    return parse
+
+positive_int = _number(int, 1, 'a positive integer')
+nonneg_int = _number(int, 0, 'an integer >= 0')
+
+def _check_writable(path, cmd, what='--out'):
+    "UsageError unless a file can be written at `path` (tried in its nearest existing folder, before any work is done)."
+    path, pre = Path(path), f'scjd {cmd}: {what} {path}'
+    if path.is_dir(): raise UsageError(f'{pre}: is a folder, expected a file name')
+    d = path.parent
+    while not d.exists() and d != d.parent: d = d.parent
+    if not d.is_dir(): raise UsageError(f'{pre}: {d} is a file, not a folder')
+    try: tempfile.TemporaryFile(dir=d).close()
+    except OSError as e: raise UsageError(f'{pre}: cannot write there ({d}: {e.strerror})') from None
+    return path
 
 # %% ../nbs/A9_cli.ipynb #d79b25dd
 def add_data_args(parser, title='data'):
-    "Declare the data options (`--data`, `--synthetic-preset`, `--data-seed`, `--h36m-3d/-2d`, `--bvh`, `--bvh-test`) on `parser`."
+    "Declare the data options (`--data`, `--synthetic-preset`, `--data-seed`, `--h36m-3d/-2d`, `--missing-2d`, `--bvh`, `--bvh-test`) on `parser`."
     g = parser.add_argument_group(title)
     g.add_argument('--data', choices=DATA_SOURCES, default='synthetic', help='the poses (default: the built-in synthetic set)')
-    g.add_argument('--synthetic-preset', default='default', help="synthetic data preset: 'default', 'tiny', 'large'")
-    g.add_argument('--data-seed', type=int, default=0, help='synthetic data seed')
+    g.add_argument('--synthetic-preset', default='default', choices=list(DATA_PRESETS), help="synthetic data preset (default: 'default')")
+    g.add_argument('--data-seed', type=nonneg_int, default=0, help='synthetic data seed')
     g.add_argument('--h36m-3d', help='data_3d_h36m.npz (default: in scjd.data.default_data_dir())')
     g.add_argument('--h36m-2d', help='2D detections, e.g. data_2d_h36m_cpn_ft_h36m_dbb.npz (default: in the data dir)')
+    g.add_argument('--missing-2d', choices=MISSING_2D, default='error',
+                   help="non-finite 2D detections: 'error' (default) or 'interpolate' over time per joint")
     g.add_argument('--bvh', nargs='+', help='BVH clips (with --data bvh): the training clips, or the test clips without --bvh-test')
     g.add_argument('--bvh-test', nargs='+', help='held-out BVH clips for testing (with --data bvh)')
     return g
 
 def dataset_from_args(a, prog='scjd', need=('test',)) -> PoseDataset:
     "The dataset the options of `add_data_args` name; errors become a one-line exit naming what to pass. `need`: splits that must not be empty."
-    try: ds = load_dataset(a.data, a.synthetic_preset, a.data_seed, a.h36m_3d, a.h36m_2d, a.bvh, a.bvh_test)
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f'{prog}: {e}')
+    try: ds = load_dataset(a.data, a.synthetic_preset, a.data_seed, a.h36m_3d, a.h36m_2d, a.bvh, a.bvh_test, a.missing_2d)
+    except (FileNotFoundError, ValueError) as e: raise UsageError(f'{prog}: {e}') from None
     for split in need:
         if not ds.sequences(split):
             hint = ' (with --data bvh, name held-out clips with --bvh-test: the --bvh clips then train)' if a.data == 'bvh' else ''
-            raise SystemExit(f'{prog}: the {a.data} data has no {split} sequences{hint}')
+            raise UsageError(f'{prog}: the {a.data} data has no {split} sequences{hint}')
     return ds
 
 # %% ../nbs/A9_cli.ipynb #84c531b4
 def cli_synth(argv=None):
     "Generate the built-in dataset (`scjd synth`)."
-    ap = argparse.ArgumentParser(prog='scjd synth', description='Generate the built-in synthetic dataset in the VideoPose3D npz layout '
+    ap = Parser(prog='scjd synth', description='Generate the built-in synthetic dataset in the VideoPose3D npz layout '
                                  '(data_3d_h36m.npz + data_2d_h36m_synthetic.npz), readable by scjd.data.load_h36m.')
     ap.add_argument('--preset', default='default', choices=list(DATA_PRESETS), help='size: tiny (seconds, for tests), default (the demo), large')
-    ap.add_argument('--seed', type=int, default=0, help='random seed; the same seed gives the same data')
+    ap.add_argument('--seed', type=nonneg_int, default=0, help='random seed; the same seed gives the same data')
     ap.add_argument('--out', default=None, help='output folder (default: the cache folder under scjd.data.default_data_dir())')
     args = ap.parse_args(argv)
     out = Path(args.out) if args.out else synthetic_dir(args.preset, args.seed)
@@ -65,41 +102,51 @@ def cli_synth(argv=None):
 
 # %% ../nbs/A9_cli.ipynb #b5935573
 def _common_parser(cmd, description):
-    p = argparse.ArgumentParser(prog=f'scjd {cmd}', description=description)
+    p = Parser(prog=f'scjd {cmd}', description=description)
     add_data_args(p)
     g = p.add_argument_group('recipe')
     g.add_argument('--preset', choices=sorted(TRAIN_PRESETS), help="recipe (default: 'paper' on a GPU, 'cpu' otherwise)")
-    g.add_argument('--epochs', type=int); g.add_argument('--batch-size', type=int); g.add_argument('--lr', type=float)
-    g.add_argument('--f-teacher', type=int, help='f_T'); g.add_argument('--stride', type=int, help='L (f_S = f_T / L)')
-    g.add_argument('--max-steps', type=int, help='cap on steps per epoch'); g.add_argument('--seed', type=int)
+    g.add_argument('--epochs', type=positive_int); g.add_argument('--batch-size', type=positive_int); g.add_argument('--lr', type=float)
+    g.add_argument('--f-teacher', type=positive_int, help='f_T'); g.add_argument('--stride', type=positive_int, help='L (f_S = f_T / L)')
+    g.add_argument('--max-steps', type=positive_int, help='cap on steps per epoch'); g.add_argument('--seed', type=nonneg_int)
     g.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='any TrainConfig field, e.g. --set drop_path=0')
     g = p.add_argument_group('run')
     g.add_argument('--name', help='run name: the folder runs/<name>')
     g.add_argument('--runs-dir', default='runs', help='where run folders go (default: ./runs)')
     g.add_argument('--device', help="'cpu', 'cuda', 'cuda:1' (default: CUDA when available)")
-    g.add_argument('--no-resume', action='store_true', help='start over even if the run folder has a checkpoint')
+    g.add_argument('--no-resume', action='store_true', help='start over, discarding an unfinished checkpoint (a finished run needs --overwrite)')
+    g.add_argument('--overwrite', action='store_true', help='start over even if the run folder holds a finished run (model.pt)')
     g.add_argument('--compile', action='store_true', help='torch.compile the trained model')
     g.add_argument('--no-progress', action='store_true', help='no progress bars')
-    g.add_argument('--eval-frames', type=int, help='evaluate on the first N frames of each test sequence (default: all)')
+    g.add_argument('--eval-frames', type=positive_int, help='evaluate on the first N frames of each test sequence (default: all)')
     g.add_argument('--no-eval', action='store_true', help='skip the evaluation at the end')
     return p
 
-def _config_from_args(a, **extra) -> TrainConfig:
+def _config_from_args(a, cmd='train', **extra) -> TrainConfig:
     cfg = preset(a.preset or ('paper' if torch.cuda.is_available() else 'cpu'))
     over = {k: getattr(a, k) for k in ('epochs', 'batch_size', 'lr', 'f_teacher', 'stride', 'max_steps', 'seed', 'device')
             if getattr(a, k, None) is not None}
     for s in a.set:
-        if '=' not in s: raise SystemExit(f'--set: expected FIELD=VALUE, got {s!r}')
+        if '=' not in s: raise UsageError(f'scjd {cmd}: --set: expected FIELD=VALUE, got {s!r}')
         k, v = s.split('=', 1)
         try: over[k] = parse_field(k, v)
-        except ValueError as e: raise SystemExit(str(e))
+        except ValueError as e: raise UsageError(f'scjd {cmd}: {e}') from None
     if a.compile: over['compile'] = True
     if a.no_progress: over['progress'] = False
     over.update({k: v for k, v in extra.items() if v is not None})
     if 'epochs' in over and 'N' not in over and cfg.epochs != over['epochs'] and cfg.N == scaled_N(cfg.epochs):
         over['N'] = scaled_N(over['epochs'])                    # keep Eq. 1's switch at the same fraction of the run
-    try: return replace(cfg, **over)
-    except (ValueError, TypeError) as e: raise SystemExit(f'scjd: {e}')
+    try: cfg = replace(cfg, **over); resolve_device(cfg.device)
+    except (ValueError, TypeError) as e: raise UsageError(f'scjd {cmd}: {e}') from None
+    return cfg
+
+def _run_folder(a, default, cmd):
+    "The run folder of a training command; refuses an empty --name and, before any work, a finished run that --no-resume would train over."
+    if a.name is not None and not a.name.strip('/ '): raise UsageError(f'scjd {cmd}: --name: expected a folder name, got {a.name!r}')
+    run = Path(a.runs_dir)/(a.name or default)
+    if a.no_resume and not a.overwrite and (run/'model.pt').exists():
+        raise UsageError(f'scjd {cmd}: {run} holds a finished run (model.pt); --no-resume would train over it: pass --overwrite to replace it, or another --name')
+    return run
 
 def _data_from_args(a, cmd):
     "The data of a training command: train sequences always, test sequences unless --no-eval."
@@ -116,22 +163,27 @@ def cli_train_teacher(argv=None):
     p.add_argument('--poseformer', help="import this PoseFormer checkpoint (PoseFormer's own .bin layout) as the teacher instead of training")
     a = p.parse_args(argv)
     setup_distributed()
-    try: cfg = _config_from_args(a)
-    except ValueError as e: raise SystemExit(f'scjd train-teacher: {e}')
-    run = Path(a.runs_dir)/(a.name or 'teacher')
-    if a.poseformer:
-        try: model, cfg = load_teacher(a.poseformer, cfg)
-        except (FileNotFoundError, ValueError) as e: raise SystemExit(f'scjd train-teacher: {e}')
-        if dist_info()[0] == 0: save_model(run/'model.pt', model, cfg, 'teacher', imported_from=str(a.poseformer))
-        print(f'imported {a.poseformer} as {run/"model.pt"} (f_T={cfg.f_teacher}, C_T={cfg.teacher_dim}, depth {cfg.teacher_depth})')
-        if a.no_eval: return 0
-        ds = dataset_from_args(a, 'scjd train-teacher')
-    else:
-        ds = _data_from_args(a, 'train-teacher')
-        model, hist = train_teacher(cfg, ds.sequences('train'), run, resume=not a.no_resume)
-        _loss_figure(run, hist, 'teacher')
-    if not a.no_eval and dist_info()[0] == 0:
-        print(evaluate_run({'teacher': model}, ds, cfg, run, a.eval_frames).markdown())
+    cfg = _config_from_args(a, 'train-teacher')
+    run = _run_folder(a, 'teacher', 'train-teacher')
+    with run_lock(run, enabled=dist_info()[0] == 0):
+        if a.poseformer:
+            held = [f for f in ('model.pt', 'checkpoints/last.pt') if (run/f).exists()]
+            if held and not a.overwrite:
+                raise UsageError(f'scjd train-teacher: {run} already holds {" and ".join(held)}; pass --overwrite to replace it with the import, or another --name')
+            try: model, cfg = load_teacher(a.poseformer, cfg)
+            except (FileNotFoundError, ValueError) as e: raise UsageError(f'scjd train-teacher: {e}') from None
+            if dist_info()[0] == 0:
+                for f in ('checkpoints/last.pt', 'log.jsonl'): (run/f).unlink(missing_ok=True)   # the folder now holds the import only
+                save_model(run/'model.pt', model, cfg, 'teacher', imported_from=str(a.poseformer)); write_json(run/'config.json', cfg.to_dict())
+            print(f'imported {a.poseformer} as {run/"model.pt"} (f_T={cfg.f_teacher}, C_T={cfg.teacher_dim}, depth {cfg.teacher_depth})')
+            if a.no_eval: return 0
+            ds = dataset_from_args(a, 'scjd train-teacher')
+        else:
+            ds = _data_from_args(a, 'train-teacher')
+            model, hist = train_teacher(cfg, ds.sequences('train'), run, resume=not a.no_resume, overwrite=a.overwrite)
+            _loss_figure(run, hist, 'teacher')
+        if not a.no_eval and dist_info()[0] == 0:
+            print(evaluate_run({'teacher': model}, ds, cfg, run, a.eval_frames).markdown())
     return 0
 
 def cli_distill(argv=None):
@@ -143,49 +195,53 @@ def cli_distill(argv=None):
     g.add_argument('--no-distill', action='store_true', help='train the student without a teacher (L_reg only)')
     for k, h in (('alpha', 'α, weight of L_emb'), ('beta', 'β, weight of L_attn'), ('gamma', 'γ, weight of L_temp')):
         g.add_argument(f'--{k}', type=float, help=h)
-    g.add_argument('--N', type=int, help="Eq. 1's switch epoch"); g.add_argument('--K', type=int, help='Eq. 1 top-K')
+    g.add_argument('--N', type=nonneg_int, help="Eq. 1's switch epoch"); g.add_argument('--K', type=positive_int, help='Eq. 1 top-K')
     a = p.parse_args(argv)
     if not a.no_distill and not a.teacher: p.error('--teacher is required (or --no-distill)')
     setup_distributed()
-    cfg = _config_from_args(a, alpha=a.alpha, beta=a.beta, gamma=a.gamma, N=a.N, K=a.K)
+    cfg = _config_from_args(a, 'distill', alpha=a.alpha, beta=a.beta, gamma=a.gamma, N=a.N, K=a.K)
+    run = _run_folder(a, 'student_plain' if a.no_distill else 'student', 'distill')
     teacher = None
     if not a.no_distill:
         try: teacher, cfg = load_teacher(a.teacher, cfg)
-        except (FileNotFoundError, ValueError) as e: raise SystemExit(f'scjd distill: {e}')
+        except (FileNotFoundError, ValueError) as e: raise UsageError(f'scjd distill: {e}') from None
     ds = _data_from_args(a, 'distill')
-    run = Path(a.runs_dir)/(a.name or ('student_plain' if a.no_distill else 'student'))
-    if a.no_distill: model, hist = train_student(cfg, ds.sequences('train'), run, resume=not a.no_resume)
-    else: model, hist = distill(cfg, ds.sequences('train'), teacher, run, resume=not a.no_resume)
-    _loss_figure(run, hist, run.name)
-    if not a.no_eval and dist_info()[0] == 0:
-        print(evaluate_run({run.name: model}, ds, cfg, run, a.eval_frames).markdown())
+    with run_lock(run, enabled=dist_info()[0] == 0):
+        if a.no_distill: model, hist = train_student(cfg, ds.sequences('train'), run, resume=not a.no_resume, overwrite=a.overwrite)
+        else: model, hist = distill(cfg, ds.sequences('train'), teacher, run, resume=not a.no_resume, overwrite=a.overwrite)
+        _loss_figure(run, hist, run.name)
+        if not a.no_eval and dist_info()[0] == 0:
+            print(evaluate_run({run.name: model}, ds, cfg, run, a.eval_frames).markdown())
     return 0
 
 # %% ../nbs/A9_cli.ipynb #9f079319
 def cli_demo(argv=None):
     "`scjd demo`: the end-to-end comparison on the built-in data (no download); writes runs/demo/."
-    p = argparse.ArgumentParser(prog='scjd demo', description='End to end on the built-in synthetic data: train the teacher '
-                                '(PoseFormer), distil the SCJD student, train the same student without distillation, evaluate all three '
-                                '(MPJPE, P-MPJPE) and write a report to runs/demo/. About 10 min on 2 CPU cores; uses the GPU when there is one.')
+    p = Parser(prog='scjd demo', description='End to end on the built-in synthetic data: train the teacher '
+               '(PoseFormer), distil the SCJD student, train the same student without distillation, evaluate all three '
+               '(MPJPE, P-MPJPE) and write a report to runs/demo/. About 10 min on 2 CPU cores; uses the GPU when there is one.')
     p.add_argument('--preset', choices=sorted(TRAIN_PRESETS), help="recipe (default: 'gpu' with CUDA, else 'cpu')")
     p.add_argument('--out', default='runs/demo', help='output folder (default: runs/demo)')
-    p.add_argument('--synthetic-preset', default=None, help="built-in data preset (default: 'default'; 'tiny' with --preset tiny)")
-    p.add_argument('--eval-frames', type=int, help='frames per test sequence to evaluate (default: per preset)')
+    p.add_argument('--synthetic-preset', default=None, choices=list(DATA_PRESETS), help="built-in data preset (default: 'default'; 'tiny' with --preset tiny)")
+    p.add_argument('--eval-frames', type=positive_int, help='frames per test sequence to evaluate (default: per preset)')
     p.add_argument('--device', help="'cpu', 'cuda' (default: CUDA when available)")
-    p.add_argument('--epochs', type=int, help='override the preset')
+    p.add_argument('--epochs', type=positive_int, help='override the preset')
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE', help='any TrainConfig field')
-    p.add_argument('--resume', action='store_true', help='continue the runs in --out instead of starting over')
+    p.add_argument('--resume', action='store_true', help='continue the runs in --out (each resumes only if it is the same run)')
+    p.add_argument('--overwrite', action='store_true', help='start over even if --out holds a finished demo')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     a = p.parse_args(argv)
+    if a.resume and a.overwrite: p.error('--resume and --overwrite exclude each other')
     try: device = resolve_device(a.device)
-    except ValueError as e: raise SystemExit(f'scjd demo: {e}')
+    except ValueError as e: raise UsageError(f'scjd demo: {e}') from None
     name = a.preset or ('gpu' if device.type == 'cuda' else 'cpu')
     a.preset, a.lr, a.batch_size, a.f_teacher, a.stride, a.max_steps, a.seed, a.compile = name, None, None, None, None, None, None, False
-    a.device = a.device
-    cfg = _config_from_args(a)
+    cfg = _config_from_args(a, 'demo')
     ev = DEMO_EVAL.get(name, {})
     frames = a.eval_frames if a.eval_frames is not None else ev.get('frames')
-    cmp, rep = run_demo(cfg, a.out, a.synthetic_preset or ('tiny' if name == 'tiny' else 'default'), frames, ev.get('cameras'), a.resume)
+    try: cmp, rep = run_demo(cfg, a.out, a.synthetic_preset or ('tiny' if name == 'tiny' else 'default'), frames, ev.get('cameras'),
+                             a.resume, overwrite=a.overwrite)
+    except RunFolderError as e: raise UsageError(f'scjd demo: {e}') from None
     print(cmp.markdown())
     print(f"\nwrote {a.out}/report.md, report.json, loss.png, results.png, results.html in {rep['times_s']['total_s']:.0f} s")
     return 0
@@ -194,54 +250,64 @@ def cli_demo(argv=None):
 def _load_sequences(a):
     "Test sequences for the CLI, read the way `scjd train-teacher` / `scjd distill` read their data (`scjd.data`)."
     ds = dataset_from_args(a, 'scjd evaluate', need=() if a.subjects else ('test',))
-    seqs = ds.sequences(a.subjects.split(',') if a.subjects else 'test')
-    if not seqs: raise SystemExit(f'scjd evaluate: no sequences for subjects {a.subjects} (the data has {ds.subjects()})')
+    try: seqs = ds.sequences([s.strip() for s in a.subjects.split(',')] if a.subjects else 'test')
+    except ValueError as e: raise UsageError(f'scjd evaluate: --subjects: {e}') from None
+    if not seqs: raise UsageError(f'scjd evaluate: no sequences for subjects {a.subjects} (the data has {ds.subjects})')
     return eval_subset(seqs, a.eval_frames)
 
 def cli_evaluate(argv=None) -> int:
     "`scjd evaluate`: protocol 1/2 per action of the models of a run (or checkpoints), with flip test-time averaging."
-    p = argparse.ArgumentParser(prog='scjd evaluate', description='Evaluate models on every frame of the test sequences: '
-                                'MPJPE (protocol 1) and P-MPJPE (protocol 2) per action, teacher and students side by side.')
+    p = Parser(prog='scjd evaluate', description='Evaluate models on every frame of the test sequences: '
+               'MPJPE (protocol 1) and P-MPJPE (protocol 2) per action, teacher and students side by side.')
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument('--run', help='a run folder (runs/<name>): every model.pt / checkpoints/last.pt in it')
     src.add_argument('--checkpoint', nargs='+', help='checkpoint file(s); name=path to name them')
     p.add_argument('--config', help='TrainConfig JSON for checkpoints that carry none (plain state dicts)')
     add_data_args(p, 'test data')
     p.add_argument('--subjects', help="comma-separated subjects (default: the dataset's test subjects)")
-    p.add_argument('--stride', type=int, help="student stride L (default: the model's own)")
-    p.add_argument('--f-teacher', type=int, help="window f_T (default: the model's own)")
+    p.add_argument('--stride', type=positive_int, help="student stride L (default: the model's own)")
+    p.add_argument('--f-teacher', type=positive_int, help="window f_T (default: the model's own)")
     p.add_argument('--no-flip', action='store_true', help='switch off test-time flip averaging')
-    p.add_argument('--chunk-size', type=int, default=4096, help='windows per forward pass (memory bound; default 4096)')
-    p.add_argument('--eval-frames', type=int, help='score only the first N frames of each test sequence (default: all)')
+    p.add_argument('--chunk-size', type=positive_int, default=4096, help='windows per forward pass (memory bound; default 4096)')
+    p.add_argument('--eval-frames', type=positive_int, help='score only the first N frames of each test sequence (default: all)')
     p.add_argument('--device', help="'cpu', 'cuda', … (default: CUDA when available)")
     p.add_argument('--out', help='write the comparison as JSON here')
     a = p.parse_args(argv)
     try: device = resolve_device(a.device)
-    except ValueError as e: raise SystemExit(f'scjd evaluate: {e}')
-    paths = find_models(a.run) if a.run else dict((c.split('=', 1) if '=' in c else (Path(c).stem, c)) for c in a.checkpoint)
-    kw = {k: v for k, v in (('stride', a.stride), ('f_teacher', a.f_teacher)) if v is not None}
-    models = {n: (load_model(pth, a.config, device).model, kw) for n, pth in paths.items()}
-    cmp = compare(models, _load_sequences(a), flip_tta=not a.no_flip, chunk_size=a.chunk_size, device=device)
+    except ValueError as e: raise UsageError(f'scjd evaluate: {e}') from None
+    if a.out: _check_writable(a.out, 'evaluate')
+    try:
+        paths = find_models(a.run) if a.run else dict((c.split('=', 1) if '=' in c else (Path(c).stem, c)) for c in a.checkpoint)
+        kw = {k: v for k, v in (('stride', a.stride), ('f_teacher', a.f_teacher)) if v is not None}
+        models = {n: (load_model(pth, a.config, device).model, kw) for n, pth in paths.items()}
+        seqs = _load_sequences(a)
+        cmp = compare(models, seqs, flip_tta=not a.no_flip, chunk_size=a.chunk_size, device=device)
+    except (FileNotFoundError, ValueError) as e: raise UsageError(f'scjd evaluate: {e}') from None
     print(cmp.markdown())
     if a.out: write_json(a.out, cmp.to_dict())
     return 0
 
+
+
 # %% ../nbs/A9_cli.ipynb #7ca79932
 def cli_bench(argv=None) -> int:
     "`scjd bench`: the paper's Params/MFLOPs next to ours, and poses/s of teacher and students measured in one run."
-    p = argparse.ArgumentParser(prog='scjd bench', description='Parameters and FLOPs per 3D pose of the teacher and every student '
-                                'of the paper (Tables I, IV, VI) next to the printed numbers, then a quick throughput benchmark.')
-    p.add_argument('--kernel', type=int, default=None, help='deconvolution kernel of the students (default: = stride; the table also shows 3)')
+    p = Parser(prog='scjd bench', description='Parameters and FLOPs per 3D pose of the teacher and every student '
+               'of the paper (Tables I, IV, VI) next to the printed numbers, then a quick throughput benchmark.')
+    p.add_argument('--kernel', type=positive_int, default=None, help='deconvolution kernel of the students (default: = stride; the table also shows 3)')
     p.add_argument('--batch-sizes', default='1,64', help='comma-separated batch sizes for the throughput benchmark (default 1,64)')
-    p.add_argument('--iters', type=int, default=5, help='timed repetitions per model and batch size (default 5)')
+    p.add_argument('--iters', type=positive_int, default=5, help='timed repetitions per model and batch size (default 5)')
     p.add_argument('--device', default=None, help="'cpu', 'cuda', ... (default: CUDA when available, else CPU)")
-    p.add_argument('--threads', type=int, default=None, help='torch CPU threads (default: torch\'s own)')
-    p.add_argument('--models', default='all', help="'all', or 'paper' for the teacher and the three main students only")
+    p.add_argument('--threads', type=positive_int, default=None, help='torch CPU threads (default: torch\'s own)')
+    p.add_argument('--models', default='all', choices=('all', 'paper'), help="'all', or 'paper' for the teacher and the three main students only")
     p.add_argument('--no-table', action='store_true', help='skip the complexity table')
     p.add_argument('--no-speed', action='store_true', help='skip the throughput benchmark')
     a = p.parse_args(argv)
-    try: bs = [int(b) for b in a.batch_sizes.split(',') if b.strip()]
-    except ValueError: p.error(f'--batch-sizes: expected comma-separated integers, got {a.batch_sizes!r}')
+    try: bs = [positive_int(b) for b in a.batch_sizes.split(',') if b.strip()]
+    except argparse.ArgumentTypeError: p.error(f'--batch-sizes: expected comma-separated positive integers, got {a.batch_sizes!r}')
+    if not bs: p.error(f'--batch-sizes: expected comma-separated positive integers, got {a.batch_sizes!r}')
+    try: device = resolve_device(a.device)
+    except ValueError as e: raise UsageError(f'scjd bench: {e}') from None
     if a.threads: torch.set_num_threads(a.threads)
     if not a.no_table:
         kernels = (None, 3) if a.kernel in (None, 3) else (None, a.kernel)
@@ -253,7 +319,7 @@ def cli_bench(argv=None) -> int:
         ref = next(n for n in models if n.startswith('teacher'))
         res = []
         for B in bs:
-            out = benchmark({n: m for n, (m, _) in models.items()}, batch_size=B, device=a.device, iters=a.iters, reference=ref)
+            out = benchmark({n: m for n, (m, _) in models.items()}, batch_size=B, device=device, iters=a.iters, reference=ref)
             for r in out: r['mflops'] = models[r['model']][1]
             res += out
         print(); print(format_table(res, digits=dict(poses_per_s=0, ms_per_batch=2, speedup=2, mflops=1)))
@@ -312,8 +378,14 @@ def _usage() -> str:
     lines += ['', "Run 'scjd <command> --help' for a command's options. 'scjd --version' prints the version."]
     return '\n'.join(lines)
 
+def _one_line(e: BaseException) -> str:
+    "The message of a package error, on one line (an OSError as 'reason: file')."
+    if isinstance(e, OSError) and e.filename is not None and e.strerror: msg = f'{e.strerror}: {e.filename}'
+    else: msg = str(e) or type(e).__name__
+    return ' '.join(msg.split())
+
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of the `scjd` console script."
+    "Entry point of the `scjd` console script: bad input ends in one line on stderr and exit code 2."
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ('-h', '--help', 'help'):
         print(_usage()); return 0
@@ -323,5 +395,12 @@ def main(argv: list[str] | None = None) -> int:
     if cmd not in COMMANDS:
         print(f"scjd: unknown command {cmd!r}; expected one of: {', '.join(COMMANDS)}\n\n{_usage()}", file=sys.stderr)
         return 2
-    res = COMMANDS[cmd][0](rest)
+    try: res = COMMANDS[cmd][0](rest)
+    except UsageError as e:
+        print(str(e), file=sys.stderr); return 2
+    except (ValueError, OSError, FloatingPointError) as e:        # the package's own errors: bad input, files, a diverged run
+        if os.environ.get('SCJD_DEBUG', '') not in ('', '0'): raise
+        print(f'scjd {cmd}: {_one_line(e)}', file=sys.stderr); return 2
+    except KeyboardInterrupt:
+        print(f'scjd {cmd}: interrupted (a training run resumes from its last checkpoint)', file=sys.stderr); return 130
     return res if isinstance(res, int) else 0

@@ -12,8 +12,8 @@ from .data import PoseDataset, default_data_dir, load_h36m, bvh_dataset
 from .synthetic import load_synthetic
 
 # %% auto #0
-__all__ = ['PAPER_EPOCHS', 'PAPER_N', 'TRAIN_PRESETS', 'DATA_SOURCES', 'TrainConfig', 'parse_field', 'scaled_N', 'preset',
-           'load_dataset']
+__all__ = ['MACHINERY', 'PAPER_EPOCHS', 'PAPER_N', 'TRAIN_PRESETS', 'DATA_SOURCES', 'TrainConfig', 'parse_field', 'recipe',
+           'scaled_N', 'preset', 'load_dataset']
 
 # %% ../nbs/A4_config.ipynb #b4adb200
 @dataclass
@@ -66,6 +66,7 @@ class TrainConfig:
         for k in ('max_steps', 'deconv_kernel'):
             if getattr(self, k) is not None and getattr(self, k) < 1: raise ValueError(f'{k}: expected a positive integer or None, got {getattr(self, k)!r}')
         check_window(self.f_teacher, self.stride)
+        if self.K > self.f_teacher: raise ValueError(f'K: expected at most f_teacher={self.f_teacher} (Eq. 1 pools K of the teacher window\'s frames), got {self.K}')
         for k in ('teacher_dim', 'student_dim'):
             if getattr(self, k) % self.num_heads:
                 raise ValueError(f'{k}: expected a multiple of num_heads={self.num_heads} (the heads split the width), got {getattr(self, k)}')
@@ -125,6 +126,13 @@ def parse_field(name: str, text: str):
     except ValueError: raise ValueError(f'--set {name}: expected {want}, got {text!r}') from None
     return t
 
+# %% ../nbs/A4_config.ipynb #63be3eeb
+MACHINERY = ('progress', 'log_every', 'device', 'eval_every', 'compile')   # fields that do not change a run's result
+
+def recipe(cfg: TrainConfig) -> dict:
+    "The fields of `cfg` that define what a run computes: all but `MACHINERY` (where it runs, what it prints)."
+    return {k: v for k, v in cfg.to_dict().items() if k not in MACHINERY}
+
 # %% ../nbs/A4_config.ipynb #14195fbb
 PAPER_EPOCHS, PAPER_N = 50, 20
 
@@ -164,12 +172,12 @@ def preset(name='paper', **overrides) -> TrainConfig:
 DATA_SOURCES = ('synthetic', 'h36m', 'bvh')
 
 def load_dataset(data='synthetic', synthetic_preset='default', seed=0, h36m_3d=None, h36m_2d=None, bvh=None,
-                 bvh_test=None) -> PoseDataset:
-    "A `PoseDataset` from `data` = 'synthetic' | 'h36m' | 'bvh', with a clear error when files are missing."
+                 bvh_test=None, missing_2d='error') -> PoseDataset:
+    "A `PoseDataset` from `data` = 'synthetic' | 'h36m' | 'bvh', with a clear error when files are missing (`missing_2d`: see `load_h36m`)."
     if data == 'synthetic': return load_synthetic(synthetic_preset, seed=seed)
     if data == 'h36m':                                            # load_h36m says what is missing and how to make it
         d = default_data_dir()
-        try: return load_h36m(h36m_3d or d/'data_3d_h36m.npz', h36m_2d or d/'data_2d_h36m_cpn_ft_h36m_dbb.npz')
+        try: return load_h36m(h36m_3d or d/'data_3d_h36m.npz', h36m_2d or d/'data_2d_h36m_cpn_ft_h36m_dbb.npz', missing_2d=missing_2d)
         except FileNotFoundError as e:
             raise FileNotFoundError(f'{e} On the command line: --h36m-3d / --h36m-2d, or the files in {d}.') from None
     if data == 'bvh':                                             # load_bvh names a missing file

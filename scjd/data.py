@@ -4,7 +4,7 @@
 
 # %% ../nbs/A2_data.ipynb #8f26f9b3
 from __future__ import annotations
-import os, re, tempfile
+import io, os, pickle, re, tempfile, zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
@@ -14,11 +14,12 @@ from .camera import (world_to_camera, project_to_2d, normalize_screen_coordinate
 from .metrics import action_group
 
 # %% auto #0
-__all__ = ['H36M_TRAIN_SUBJECTS', 'H36M_TEST_SUBJECTS', 'H36M_HOWTO', 'MPI3DHP_TO_H36M', 'MPI3DHP_HOWTO', 'CMU_MAPS', 'BVH_UNITS',
-           'Y_UP_TO_Z_UP', 'BVH_HOWTO', 'default_data_dir', 'atomic_write', 'save_npz', 'PoseSequence', 'PoseDataset',
-           'camera_frame_positions', 'load_h36m', 'dataset_from_world', 'load_3dhp', 'BVH', 'parse_bvh',
-           'bvh_positions', 'bvh_release', 'bvh_rest_pose', 'load_bvh', 'place_in_capture_space', 'bvh_dataset',
-           'eval_subset']
+__all__ = ['H36M_TRAIN_SUBJECTS', 'H36M_TEST_SUBJECTS', 'MISSING_2D', 'H36M_HOWTO', 'CAMERA_KEYS', 'MPI3DHP_TO_H36M',
+           'MPI3DHP_HOWTO', 'BVH_CHANNELS', 'BVH_MAX_DEPTH', 'CMU_MAPS', 'BVH_UNITS', 'Y_UP_TO_Z_UP', 'BVH_HOWTO',
+           'default_data_dir', 'atomic_write', 'save_npz', 'load_npz', 'check_finite', 'fill_missing_2d',
+           'PoseSequence', 'PoseDataset', 'check_camera', 'camera_frame_positions', 'load_h36m', 'dataset_from_world',
+           'load_3dhp', 'BVH', 'parse_bvh', 'bvh_positions', 'bvh_release', 'bvh_rest_pose', 'load_bvh',
+           'place_in_capture_space', 'bvh_dataset', 'eval_subset']
 
 # %% ../nbs/A2_data.ipynb #9cefb4a8
 def default_data_dir() -> Path:
@@ -48,9 +49,82 @@ def save_npz(path, **arrays) -> Path:
     "`np.savez_compressed(path, **arrays)`, written through `atomic_write`."
     return atomic_write(path, lambda t: np.savez_compressed(t, **arrays))
 
+# %% ../nbs/A2_data.ipynb #12176195
+def _numpy_rebuilders() -> dict:
+    "The only globals a pickled numpy array or scalar needs, under their numpy-1 and numpy-2 module names."
+    rebuild, scalar, frombuffer = np.zeros(1).__reduce__()[0], np.float64(0).__reduce__()[0], np.zeros(1).__reduce_ex__(5)[0]
+    ok = {'numpy.ndarray': np.ndarray, 'numpy.dtype': np.dtype}
+    for m in ('numpy.core', 'numpy._core'):
+        ok.update({f'{m}.multiarray._reconstruct': rebuild, f'{m}.multiarray.scalar': scalar, f'{m}.numeric._frombuffer': frombuffer})
+    return ok
+
+class _SafeUnpickler(pickle.Unpickler):
+    "Unpickles dicts, lists, tuples, strings, numbers and numpy arrays; refuses every other global a pickle names."
+    ALLOWED = _numpy_rebuilders()
+    def find_class(self, module, name):
+        if f'{module}.{name}' in self.ALLOWED: return self.ALLOWED[f'{module}.{name}']
+        raise pickle.UnpicklingError(f'it asks for {module}.{name}, which could run code; only dicts, lists, strings, numbers and numpy arrays are read')
+    def persistent_load(self, pid): raise pickle.UnpicklingError('it holds a persistent reference, which is not plain data')
+
+def _read_member(buf):
+    "One `.npy` member of an npz (a BytesIO): plain arrays as `np.load` reads them, object arrays through `_SafeUnpickler`."
+    version = np.lib.format.read_magic(buf)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    shape, fortran, dtype = read_header(buf) if read_header else np.lib.format._read_array_header(buf, version)
+    if not dtype.hasobject:
+        buf.seek(0); return np.lib.format.read_array(buf, allow_pickle=False)
+    a = _SafeUnpickler(buf, encoding='ASCII').load()
+    if not isinstance(a, np.ndarray): raise pickle.UnpicklingError(f'an object member holds a {type(a).__name__}, not an array')
+    return a
+
+def load_npz(path) -> dict:
+    "Every member of the npz file at `path` as `{name: array}`, pickled members read by a restricted unpickler (never runs code)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f'{path} not found')
+    if path.stat().st_size == 0: raise ValueError(f'{path}: empty file (0 bytes), not an npz file')
+    try:
+        with zipfile.ZipFile(path) as z:
+            return {n[:-4]: _read_member(io.BytesIO(z.read(n))) for n in z.namelist() if n.endswith('.npy')}
+    except pickle.UnpicklingError as e: raise ValueError(f'{path}: refused to load: {e}') from None
+    except OSError as e:
+        if isinstance(e, (PermissionError, IsADirectoryError)): raise
+        raise ValueError(f'{path}: not a readable npz file (truncated or corrupt: {e})') from None
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeDecodeError) as e:
+        raise ValueError(f'{path}: not a readable npz file (truncated or corrupt: {str(e).splitlines()[0] if str(e) else type(e).__name__})') from None
+
 # %% ../nbs/A2_data.ipynb #4d387591
 H36M_TRAIN_SUBJECTS = ('S1', 'S5', 'S6', 'S7', 'S8')
 H36M_TEST_SUBJECTS = ('S9', 'S11')
+
+# %% ../nbs/A2_data.ipynb #7782a56d
+MISSING_2D = ('error', 'interpolate')
+
+def check_finite(x, where: str, names=JOINT_NAMES):
+    "`x` (`[T, J, d]`) unchanged if every value is finite; else `ValueError` naming `where`, the frame, joint and value of the first one that is not."
+    x = np.asarray(x)
+    if x.dtype.kind not in 'fc' or np.isfinite(x).all(): return x
+    bad = ~np.isfinite(x.reshape(len(x), x.shape[1] if x.ndim > 1 else 1, -1))
+    t, j = np.argwhere(bad.any(-1))[0]
+    joint = f' ({names[j]})' if names is not None and x.ndim == 3 and x.shape[1] == len(names) else ''
+    n = int(bad.any(-1).any(-1).sum())
+    raise ValueError(f'{where}: frame {t}, joint {j}{joint} is {x.reshape(bad.shape)[t, j][bad[t, j]][0]} '
+                     f'({n} of {len(x)} frames are not finite); expected finite coordinates')
+
+def fill_missing_2d(k, where: str = '2D'):
+    "2D `[T, J, d]` with every non-finite detection replaced by linear interpolation over time, per joint (ends held)."
+    k = np.array(k, dtype=np.float32)
+    ok = np.isfinite(k).all(-1)                                                  # [T, J]: joint detected in this frame
+    for j in np.flatnonzero(~ok.all(0)):
+        t = np.flatnonzero(ok[:, j])
+        if not len(t): raise ValueError(f'{where}: joint {j} is never detected (all {len(k)} frames non-finite); nothing to interpolate from')
+        for c in range(k.shape[-1]): k[:, j, c] = np.interp(np.arange(len(k)), t, k[t, j, c])
+    return k
+
+def _finite_2d(k, where, missing_2d, names=JOINT_NAMES):
+    if missing_2d not in MISSING_2D: raise ValueError(f'missing_2d: expected one of {MISSING_2D}, got {missing_2d!r}')
+    if missing_2d == 'interpolate': return fill_missing_2d(k, where)
+    try: return check_finite(k, where, names)
+    except ValueError as e: raise ValueError(f"{e} (missing_2d='interpolate', on the command line --missing-2d interpolate, fills lost detections)") from None
 
 # %% ../nbs/A2_data.ipynb #93d9e62a
 @dataclass
@@ -81,6 +155,7 @@ class PoseDataset:
                     raise ValueError(f'{s}/{a}: {len(e["positions_3d"])} 3D tracks, {n} 2D tracks and {len(e["cameras"])} cameras; expected equal counts')
                 for c, (p3, p2) in enumerate(zip(e['positions_3d'], e['positions_2d'])):
                     check_pose(p3, 3, f'{s}/{a} camera {c} positions_3d'); check_pose(p2, 2, f'{s}/{a} camera {c} positions_2d')
+                    check_finite(p3, f'{s}/{a} camera {c} positions_3d'); check_finite(p2, f'{s}/{a} camera {c} positions_2d')
                     if len(p3) != len(p2): raise ValueError(f'{s}/{a} camera {c}: {len(p3)} 3D frames but {len(p2)} 2D frames')
 
     def __getitem__(self, subject): return self._data[subject]
@@ -140,10 +215,38 @@ def _need_file(path, howto):
     if not path.exists(): raise FileNotFoundError(f'{path} not found. {howto}')
     return path
 
-def _npz_item(npz, key, path):
-    if key not in npz.files: raise ValueError(f'{path}: expected key {key!r}, found keys {npz.files}')
+def _npz_item(npz: dict, key, path):
+    if key not in npz: raise ValueError(f'{path}: expected key {key!r}, found keys {list(npz)}')
     v = npz[key]
     return v.item() if v.dtype == object and v.shape == () else v
+
+def _check_units(world, where):
+    "`world` [T, 17, 3] unchanged if body-sized in metres (median bone length at most 1 m); else `ValueError` saying what it looks like."
+    b = float(np.median(bone_lengths(world)))
+    if b <= 1.0: return world
+    hint = next((f'; as {u} that is {b / f:.2f} m, so the file looks like {u}: divide its positions by {f}'
+                 for u, f in (('millimetres', 1000), ('centimetres', 100)) if 0.05 <= b / f <= 1.0), '')
+    raise ValueError(f"{where}: median bone length {b:.4g}, expected metres (a person's bones are 0.05-1 m){hint}")
+
+CAMERA_KEYS = ('res_w', 'res_h', 'orientation', 'translation', 'intrinsic')
+
+def check_camera(cam, where: str = 'camera') -> dict:
+    "`cam` unchanged if it is a usable camera dict (unit quaternion, finite translation and intrinsics, positive resolution); else a `ValueError` naming `where`."
+    if not isinstance(cam, dict): raise ValueError(f'{where}: expected a camera dict with {list(CAMERA_KEYS)}, got {type(cam).__name__}')
+    if miss := [k for k in CAMERA_KEYS if k not in cam]: raise ValueError(f'{where}: camera dict lacks {miss} (expected {list(CAMERA_KEYS)})')
+    q = np.asarray(cam['orientation'], dtype=np.float64).reshape(-1)
+    if q.shape != (4,) or not np.isfinite(q).all():
+        raise ValueError(f'{where}: orientation: expected a finite quaternion of 4 numbers (w, x, y, z), got {q.tolist()}')
+    if abs(np.linalg.norm(q) - 1) > 1e-3:
+        raise ValueError(f'{where}: orientation quaternion {q.round(4).tolist()} has norm {np.linalg.norm(q):.4g}; expected a unit quaternion '
+                         '(a rotation; a zero or scaled one would shrink or blow up every pose)')
+    for k, n in (('translation', 3), ('intrinsic', 9)):
+        v = np.asarray(cam[k], dtype=np.float64).reshape(-1)
+        if v.shape != (n,) or not np.isfinite(v).all(): raise ValueError(f'{where}: {k}: expected {n} finite numbers, got {v.tolist()}')
+    for k in ('res_w', 'res_h'):
+        if isinstance(cam[k], bool) or not isinstance(cam[k], (int, float, np.integer, np.floating)) or not 0 < cam[k] < np.inf:
+            raise ValueError(f'{where}: {k}: expected a positive number of pixels, got {cam[k]!r}')
+    return cam
 
 def _to17(pos, where):
     "World poses [T,32,3] (or already [T,17,3]) → [T,17,3] float32."
@@ -158,32 +261,43 @@ def camera_frame_positions(world, cam) -> np.ndarray:
     p[:, 1:] -= p[:, :1]
     return p
 
-def load_h36m(path_3d, path_2d=None, subjects=None, cameras=None) -> PoseDataset:
-    "Human3.6M (or anything in its VideoPose3D npz layout) → `PoseDataset`; 2D from `path_2d` (pixels) or projected from the 3D."
+def load_h36m(path_3d, path_2d=None, subjects=None, cameras=None, missing_2d: str = 'error') -> PoseDataset:
+    """Human3.6M (or anything in its VideoPose3D npz layout) → `PoseDataset`; 2D from `path_2d` (pixels) or projected from the 3D.
+    Non-finite 3D is an error; non-finite 2D detections too unless `missing_2d='interpolate'` (`fill_missing_2d`)."""
+    if missing_2d not in MISSING_2D: raise ValueError(f'missing_2d: expected one of {MISSING_2D}, got {missing_2d!r}')
     path_3d = _need_file(path_3d, H36M_HOWTO)
-    f3 = np.load(path_3d, allow_pickle=True)
+    f3 = load_npz(path_3d)
     pos3 = _npz_item(f3, 'positions_3d', path_3d)
     if not isinstance(pos3, dict): raise ValueError(f'{path_3d}: positions_3d should be a dict subject -> action -> [T, 32, 3], got {type(pos3).__name__}')
-    cam_subject = {**(_npz_item(f3, 'cameras', path_3d) if 'cameras' in f3.files else {}), **(cameras or {})}
-    fps = float(f3['fps']) if 'fps' in f3.files else 50.0
-    train = [str(x) for x in f3['train_subjects']] if 'train_subjects' in f3.files else list(H36M_TRAIN_SUBJECTS)
-    test = [str(x) for x in f3['test_subjects']] if 'test_subjects' in f3.files else list(H36M_TEST_SUBJECTS)
+    file_cams = _npz_item(f3, 'cameras', path_3d) if 'cameras' in f3 else {}
+    if not isinstance(file_cams, dict): raise ValueError(f'{path_3d}: cameras should be a dict subject -> camera list or subject name, got {type(file_cams).__name__}')
+    cam_subject = {**file_cams, **(cameras or {})}
+    fps = float(f3['fps']) if 'fps' in f3 else 50.0
+    if not 0 < fps < np.inf: raise ValueError(f'{path_3d}: fps: expected a positive frame rate, got {fps}')
+    train = [str(x) for x in f3['train_subjects']] if 'train_subjects' in f3 else list(H36M_TRAIN_SUBJECTS)
+    test = [str(x) for x in f3['test_subjects']] if 'test_subjects' in f3 else list(H36M_TEST_SUBJECTS)
     kp = None
     if path_2d is not None:
         path_2d = _need_file(path_2d, H36M_HOWTO)
-        f2 = np.load(path_2d, allow_pickle=True)
+        f2 = load_npz(path_2d)
         kp = _npz_item(f2, 'positions_2d', path_2d)
-        meta = _npz_item(f2, 'metadata', path_2d) if 'metadata' in f2.files else {}
-        if meta.get('num_joints', NUM_JOINTS) != NUM_JOINTS:
+        if not isinstance(kp, dict): raise ValueError(f'{path_2d}: positions_2d should be a dict subject -> action -> list of [T, 17, 2], got {type(kp).__name__}')
+        meta = _npz_item(f2, 'metadata', path_2d) if 'metadata' in f2 else {}
+        if isinstance(meta, dict) and meta.get('num_joints', NUM_JOINTS) != NUM_JOINTS:
             raise ValueError(f"{path_2d}: metadata num_joints is {meta['num_joints']}, expected {NUM_JOINTS} (Human3.6M layout)")
     data = {}
     for s in (subjects or pos3):
         if s not in pos3: raise ValueError(f'{path_3d}: subject {s!r} not in positions_3d (has {list(pos3)})')
+        if not isinstance(pos3[s], dict): raise ValueError(f'{path_3d}: positions_3d[{s!r}] should be a dict action -> [T, 32, 3], got {type(pos3[s]).__name__}')
         cs = cam_subject.get(s, s)
-        cams = cs if isinstance(cs, list) else h36m_cameras(cs)
+        if isinstance(cs, (list, tuple)): cams = [check_camera(c, f'{path_3d}: cameras[{s!r}][{i}]') for i, c in enumerate(cs)]
+        else:
+            try: cams = h36m_cameras(cs)
+            except ValueError as e: raise ValueError(f'{path_3d}: subject {s!r}: {e}') from None
         data[s] = {}
         for a, world in pos3[s].items():
-            world = _to17(world, f'{path_3d}: positions_3d[{s!r}][{a!r}]')
+            where = f'{path_3d}: positions_3d[{s!r}][{a!r}]'
+            world = _check_units(check_finite(_to17(world, where), where), where)
             p3 = [camera_frame_positions(world, c) for c in cams]
             if kp is None:   # ground-truth 2D: project the absolute camera-frame joints
                 p2 = [project_to_2d(np.concatenate([p[:, :1], p[:, 1:] + p[:, :1]], 1), c['intrinsic']).astype(np.float32)
@@ -195,12 +309,13 @@ def load_h36m(path_3d, path_2d=None, subjects=None, cameras=None) -> PoseDataset
                 if len(tracks) != len(cams): raise ValueError(f'{path_2d}: positions_2d[{s!r}][{a!r}] has {len(tracks)} cameras, expected {len(cams)}')
                 p2 = []
                 for c, (k, cam) in enumerate(zip(tracks, cams)):
-                    k = np.asarray(k)
-                    if k.ndim != 3 or k.shape[1] != NUM_JOINTS or k.shape[2] < 2:
-                        raise ValueError(f'{path_2d}: positions_2d[{s!r}][{a!r}][{c}] expected shape [T, 17, 2], got {k.shape}')
+                    k, w2 = np.asarray(k), f'{path_2d}: positions_2d[{s!r}][{a!r}][{c}]'
+                    if k.ndim != 3 or k.shape[1] != NUM_JOINTS or k.shape[2] < 2 or k.dtype.kind not in 'fiu':
+                        raise ValueError(f'{w2} expected numbers of shape [T, 17, 2], got {k.dtype} {k.shape}')
                     if len(k) < len(world):
-                        raise ValueError(f'{path_2d}: positions_2d[{s!r}][{a!r}][{c}] has {len(k)} frames, fewer than the mocap ({len(world)})')
-                    p2.append(normalize_screen_coordinates(k[:len(world), :, :2].astype(np.float32), cam['res_w'], cam['res_h']).astype(np.float32))
+                        raise ValueError(f'{w2} has {len(k)} frames, fewer than the mocap ({len(world)})')
+                    k = _finite_2d(k[:len(world), :, :2].astype(np.float32), w2, missing_2d)
+                    p2.append(normalize_screen_coordinates(k, cam['res_w'], cam['res_h']).astype(np.float32))
             data[s][a] = dict(positions_3d=p3, positions_2d=p2, cameras=cams)
     return PoseDataset(data, fps=fps, train_subjects=train, test_subjects=test, name=Path(path_3d).stem)
 
@@ -225,11 +340,13 @@ MPI3DHP_TO_H36M = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4)
 MPI3DHP_HOWTO = ('MPI-INF-3DHP: request it at https://vcai.mpi-inf.mpg.de/3dhp-dataset/ and build data_train_3dhp.npz / '
                  'data_test_3dhp.npz as PoseFormerV2 and P-STMO describe (their dataset READMEs link preprocessed files).')
 
-def _3dhp_entry(d3, d2, w, h, where, units):
+def _3dhp_entry(d3, d2, w, h, where, units, missing_2d='error'):
     d3, d2 = np.asarray(d3, dtype=np.float32), np.asarray(d2)
     if d3.ndim != 3 or d3.shape[1:] != (17, 3): raise ValueError(f"{where}['data_3d']: expected shape [T, 17, 3], got {d3.shape}")
     if d2.ndim != 3 or d2.shape[1] != 17 or d2.shape[2] < 2 or len(d2) != len(d3):
         raise ValueError(f"{where}['data_2d']: expected shape [{len(d3)}, 17, 2], got {d2.shape}")
+    check_finite(d3, f"{where}['data_3d'] (3DHP joint order)", names=None)
+    d2 = _finite_2d(d2[..., :2].astype(np.float32), f"{where}['data_2d'] (3DHP joint order)", missing_2d, names=None)
     p = d3[:, list(MPI3DHP_TO_H36M)]
     mm = np.median(bone_lengths(p)) > 10 if units == 'auto' else units == 'mm'
     if mm: p = p / 1000
@@ -237,20 +354,22 @@ def _3dhp_entry(d3, d2, w, h, where, units):
     p2 = normalize_screen_coordinates(d2[:, list(MPI3DHP_TO_H36M), :2].astype(np.float32), w, h).astype(np.float32)
     return p.astype(np.float32), p2
 
-def load_3dhp(path, fps: float = 50, units: str = 'auto') -> PoseDataset:
+def load_3dhp(path, fps: float = 50, units: str = 'auto', missing_2d: str = 'error') -> PoseDataset:
     "MPI-INF-3DHP from `data_train_3dhp.npz` and/or `data_test_3dhp.npz` (a folder holding them, or one of the files) → `PoseDataset`."
+    if missing_2d not in MISSING_2D: raise ValueError(f'missing_2d: expected one of {MISSING_2D}, got {missing_2d!r}')
+    if units not in ('auto', 'm', 'mm'): raise ValueError(f"units: expected 'auto', 'm' or 'mm', got {units!r}")
     path = Path(path).expanduser()
     files = [path] if path.suffix == '.npz' else [path/'data_train_3dhp.npz', path/'data_test_3dhp.npz']
     files = [f for f in files if f.exists()]
     if not files: raise FileNotFoundError(f'{path} holds neither data_train_3dhp.npz nor data_test_3dhp.npz (looked for them there). {MPI3DHP_HOWTO}')
     data, train, test = {}, [], []
     for f in files:
-        d = _npz_item(np.load(f, allow_pickle=True), 'data', f)
+        d = _npz_item(load_npz(f), 'data', f)
         if not isinstance(d, dict): raise ValueError(f"{f}: 'data' should be a dict of sequences, got {type(d).__name__}")
         for seq, v in d.items():
             if isinstance(v, dict) and 'data_3d' in v:           # test layout: one camera, with a validity mask
                 w, h = (1920, 1080) if seq in ('TS5', 'TS6') else (2048, 2048)
-                p3, p2 = _3dhp_entry(v['data_3d'], v['data_2d'], w, h, f'{f.name}: data[{seq!r}]', units)
+                p3, p2 = _3dhp_entry(v['data_3d'], v['data_2d'], w, h, f'{f.name}: data[{seq!r}]', units, missing_2d)
                 valid = np.asarray(v['valid']).astype(bool).reshape(-1) if 'valid' in v else None
                 cam = dict(id=seq, res_w=w, res_h=h, intrinsic=None)
                 data.setdefault(seq, {})[seq] = dict(positions_3d=[p3], positions_2d=[p2], cameras=[cam], valid=[valid])
@@ -259,7 +378,7 @@ def load_3dhp(path, fps: float = 50, units: str = 'auto') -> PoseDataset:
                 subject, _, action = seq.partition(' ')
                 e = dict(positions_3d=[], positions_2d=[], cameras=[])
                 for c in sorted(v[0]):
-                    p3, p2 = _3dhp_entry(v[0][c]['data_3d'], v[0][c]['data_2d'], 2048, 2048, f'{f.name}: data[{seq!r}][0][{c!r}]', units)
+                    p3, p2 = _3dhp_entry(v[0][c]['data_3d'], v[0][c]['data_2d'], 2048, 2048, f'{f.name}: data[{seq!r}][0][{c!r}]', units, missing_2d)
                     e['positions_3d'].append(p3); e['positions_2d'].append(p2); e['cameras'].append(dict(id=str(c), res_w=2048, res_h=2048, intrinsic=None))
                 data.setdefault(subject, {})[action or seq] = e
                 if subject not in train: train.append(subject)
@@ -277,34 +396,68 @@ class BVH:
     frame_time: float      # seconds per frame
     motion: np.ndarray     # [T, C] channel values, in file order
 
+BVH_CHANNELS = ('Xposition', 'Yposition', 'Zposition', 'Xrotation', 'Yrotation', 'Zrotation')
+BVH_MAX_DEPTH = 200            # joints nested deeper than this are not a body (and would exhaust the recursion)
+
 def parse_bvh(text: str, where: str = 'BVH') -> BVH:
-    "Parse BVH text (any channel order per joint)."
-    tok = text.split(); i = 0; names, parents, offsets, channels = [], [], [], []
+    "Parse BVH text (any channel order per joint). Errors name `where` (the file) and the line."
+    lines = text.splitlines()
+    toks, body = [], len(lines)                                   # header tokens (word, line); body: first line of frames
+    for n, l in enumerate(lines, 1):
+        ws = l.split(); toks += [(w, n) for w in ws]
+        if ws[:2] == ['Frame', 'Time:']: body = n; break
+    i = 0; names, parents, offsets, channels = [], [], [], []
+    def take(what):
+        nonlocal i
+        if i >= len(toks): raise ValueError(f'{where}: expected {what}, got the end of the file (line {len(lines)})')
+        i += 1; return toks[i - 1]
     def expect(w):
-        nonlocal i
-        if i >= len(tok) or tok[i] != w: raise ValueError(f"{where}: expected {w!r} at token {i}, got {tok[i] if i < len(tok) else 'end of file'!r}")
-        i += 1
-    def joint(parent):
-        nonlocal i
-        kind = tok[i]; i += 1
+        got, n = take(repr(w))
+        if got != w: raise ValueError(f'{where}, line {n}: expected {w!r}, got {got!r}')
+    def number(kind, what):
+        got, n = take(what)
+        try: v = kind(got)
+        except ValueError: raise ValueError(f'{where}, line {n}: expected {what}, got {got!r}') from None
+        if not np.isfinite(v): raise ValueError(f'{where}, line {n}: expected {what}, got {got!r}')
+        return v, n
+    def joint(parent, depth):
+        kind, n = take("'JOINT', 'End' or '}'")
+        if depth > BVH_MAX_DEPTH: raise ValueError(f'{where}, line {n}: joints nested deeper than {BVH_MAX_DEPTH} levels; not a body skeleton')
         if kind == 'End': expect('Site'); name = names[parent] + '_end'
-        else: name = tok[i]; i += 1
+        else: name = take('a joint name')[0]
         j = len(names); names.append(name); parents.append(parent); channels.append([])
-        expect('{'); expect('OFFSET'); offsets.append([float(x) for x in tok[i:i + 3]]); i += 3
+        expect('{'); expect('OFFSET'); offsets.append([number(float, 'a number (OFFSET)')[0] for _ in range(3)])
         if kind != 'End':
-            expect('CHANNELS'); n = int(tok[i]); channels[j] = tok[i + 1:i + 1 + n]; i += 1 + n
-            bad = [c for c in channels[j] if c not in ('Xposition', 'Yposition', 'Zposition', 'Xrotation', 'Yrotation', 'Zrotation')]
-            if bad: raise ValueError(f'{where}: joint {name!r} has unknown channels {bad}')
-            while tok[i] in ('JOINT', 'End'): joint(j)
+            expect('CHANNELS'); c, n = number(int, 'a channel count')
+            if not 0 <= c <= 6: raise ValueError(f'{where}, line {n}: joint {name!r} has {c} channels, expected 0 to 6')
+            channels[j] = [take('a channel name')[0] for _ in range(c)]
+            if bad := [x for x in channels[j] if x not in BVH_CHANNELS]: raise ValueError(f'{where}, line {n}: joint {name!r} has unknown channels {bad}')
+            while i < len(toks) and toks[i][0] in ('JOINT', 'End'): joint(j, depth + 1)
         expect('}')
     expect('HIERARCHY')
-    if tok[i] != 'ROOT': raise ValueError(f"{where}: expected 'ROOT' after HIERARCHY, got {tok[i]!r}")
-    joint(-1)
-    expect('MOTION'); expect('Frames:'); T = int(tok[i]); i += 1; expect('Frame'); expect('Time:'); dt = float(tok[i]); i += 1
+    if i < len(toks) and toks[i][0] != 'ROOT': raise ValueError(f"{where}, line {toks[i][1]}: expected 'ROOT' after HIERARCHY, got {toks[i][0]!r}")
+    joint(-1, 0)
+    expect('MOTION'); expect('Frames:'); T, n = number(int, 'a frame count')
+    if T < 1: raise ValueError(f'{where}, line {n}: Frames: {T}; expected at least one frame of motion')
+    expect('Frame'); expect('Time:'); dt, n = number(float, 'seconds per frame')
+    if not 0 < dt <= 1: raise ValueError(f'{where}, line {n}: Frame Time: {dt:g}; expected seconds per frame, between 0 and 1 '
+                                         f'(e.g. 0.008333 for 120 fps{"; is it in milliseconds?" if dt > 1 else ""})')
     C = sum(len(c) for c in channels)
-    vals = np.array(tok[i:], dtype=np.float64)
+    rows = lines[body:]
+    flat = ' '.join(rows).split()
+    try: vals = np.array(flat, dtype=np.float64)
+    except ValueError:
+        for n, l in enumerate(rows, body + 1):
+            for w in l.split():
+                try: float(w)
+                except ValueError: raise ValueError(f'{where}, line {n}: expected a number in MOTION, got {w!r}') from None
     if len(vals) != T * C: raise ValueError(f'{where}: MOTION has {len(vals)} numbers, expected {T} frames × {C} channels = {T * C}')
-    return BVH(names, parents, np.array(offsets), channels, dt, vals.reshape(T, C))
+    if not np.isfinite(vals).all():
+        k = int(np.flatnonzero(~np.isfinite(vals))[0]); ends = np.cumsum([len(l.split()) for l in rows])
+        jn = [nm for nm, ch in zip(names, channels) for _ in ch][k % C]
+        raise ValueError(f'{where}, line {body + 1 + int(np.searchsorted(ends, k, side="right"))}: MOTION frame {k // C}, channel {k % C} '
+                         f'({jn} {[c for ch in channels for c in ch][k % C]}) is {vals[k]}; expected finite channel values')
+    return BVH(names, parents, np.array(offsets, dtype=np.float64).reshape(-1, 3), channels, dt, vals.reshape(T, C))
 
 def _axis_rot(axis, deg):
     a = np.deg2rad(deg); c, s = np.cos(a), np.sin(a); o, z = np.ones_like(a), np.zeros_like(a)
@@ -351,7 +504,9 @@ def _height(X):   # standing height of a [.., 17, 3] z-up pose: head top to the 
 
 def _bvh_read(path, joint_map, scale, check_height):
     path = _need_file(path, BVH_HOWTO)
-    b = parse_bvh(path.read_text(), str(path))
+    try: text = path.read_text()
+    except UnicodeDecodeError as e: raise ValueError(f'{path}: not a BVH text file ({e})') from None
+    b = parse_bvh(text, str(path))
     m = joint_map or CMU_MAPS[bvh_release(b.names)]
     if len(m) != NUM_JOINTS: raise ValueError(f'joint_map: expected {NUM_JOINTS} names, got {len(m)}')
     missing = [n for n in m if n not in b.names]

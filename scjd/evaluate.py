@@ -129,6 +129,10 @@ def evaluate(model, sequences, stride=None, f_teacher=None, flip_tta: bool = Tru
         g = action_group(seq.action)
         for t0, pred in predict_chunks(model, seq.positions_2d, stride, f_teacher, flip_tta, chunk_size, device):
             pred = pred.cpu().numpy().astype(np.float64)
+            if not np.isfinite(pred).all():
+                raise ValueError(f'evaluate: {type(model).__name__} predicts non-finite poses for {getattr(seq, "subject", "?")}/{seq.action} '
+                                 f'camera {getattr(seq, "camera", "?")} frame {t0 + int(np.flatnonzero(~np.isfinite(pred).all((1, 2)))[0])} '
+                                 '(NaN/inf weights, or non-finite input)')
             gt = root_relative(gt_all[t0:t0 + len(pred)].astype(np.float64))
             if valid is not None:
                 keep = np.asarray(valid[t0:t0 + len(pred)], bool); pred, gt = pred[keep], gt[keep]

@@ -13,7 +13,7 @@ from .data import eval_subset
 from .synthetic import load_synthetic
 from .runtime import resolve_device
 from .config import preset, TrainConfig
-from .checkpoint import write_json, atomic_write_text
+from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError
 from .train import train_teacher, distill, train_student
 from .evaluate import evaluate, compare
 from .viz import plot_history, results_figure, per_action_figure, save_figure, write_html
@@ -152,9 +152,16 @@ DEMO_EVAL = {'cpu': dict(frames=150, cameras=(0,)), 'tiny': dict(frames=40, came
              'paper': dict(frames=None, cameras=None)}   # evaluation subset per preset: frames per test sequence, cameras
 
 def run_demo(cfg: TrainConfig, out='runs/demo', synthetic_preset='default', eval_frames=None, eval_cameras=None,
-             resume=False, data=None):
+             resume=False, data=None, overwrite=False):
     "Teacher, distilled student, plain student on the built-in data; returns the `Comparison` and writes `out/`."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    done = [p.relative_to(out).as_posix() for p in [out/'report.json', *sorted(out.glob('*/model.pt'))] if p.exists()]
+    if done and not (resume or overwrite):
+        raise RunFolderError(f'{out} holds a finished demo ({", ".join(done)}); pass --resume (resume=True) to continue its runs, '
+                             '--overwrite (overwrite=True) to start over, or another --out')
+    with run_lock(out): return _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume and not overwrite, data, overwrite)
+
+def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, data, overwrite):
     times, t0 = {}, time.time()
     ds = data if data is not None else load_synthetic(synthetic_preset)
     train, test = ds.sequences('train'), ds.sequences('test')
@@ -162,9 +169,9 @@ def run_demo(cfg: TrainConfig, out='runs/demo', synthetic_preset='default', eval
     print(f'scjd demo: {ds.name}: {sum(len(s) for s in train)} training windows in {len(train)} sequences; '
           f'f_T={cfg.f_teacher}, L={cfg.stride}, f_S={cfg.f_student}, {cfg.epochs} epochs'
           + (f' of at most {cfg.max_steps} steps' if cfg.max_steps else '') + f' × batch {cfg.batch_size}; device {resolve_device(cfg.device)}', flush=True)
-    t = time.time(); teacher, h_t = train_teacher(cfg, train, out/'teacher', resume=resume); times['teacher_s'] = time.time() - t
-    t = time.time(); student, h_s = distill(cfg, train, teacher, out/'student_scjd', resume=resume); times['student_scjd_s'] = time.time() - t
-    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume=resume); times['student_plain_s'] = time.time() - t
+    t = time.time(); teacher, h_t = train_teacher(cfg, train, out/'teacher', resume, overwrite); times['teacher_s'] = time.time() - t
+    t = time.time(); student, h_s = distill(cfg, train, teacher, out/'student_scjd', resume, overwrite); times['student_scjd_s'] = time.time() - t
+    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite); times['student_plain_s'] = time.time() - t
     t = time.time()
     seqs = eval_subset(test, eval_frames, eval_cameras)
     names = {'teacher': f'teacher (f_T={cfg.f_teacher})', 'scjd': f'SCJD student (f_S={cfg.f_student})',

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_training.ipynb #de7ca88e
 from __future__ import annotations
-import json, math, sys, time
+import contextlib, json, math, sys, time
 from pathlib import Path
 import torch
 from torch import nn
@@ -14,6 +14,7 @@ from .runtime import resolve_device, dist_info, autocast_ctx, needs_grad_scaler,
 from .models import build_teacher, build_student
 from .distill.loss import RegressionLoss, DistillLoss
 from .checkpoint import atomic_save, atomic_write_text, write_json, load_checkpoint, save_model, json_default
+from .checkpoint import run_identity, run_lock, open_run
 
 # %% auto #0
 __all__ = ['JsonlLog', 'read_log', 'fit', 'make_sampler', 'train_teacher', 'distill', 'train_student']
@@ -28,22 +29,48 @@ class JsonlLog:
         with open(self.path, 'a') as f: f.write(json.dumps(rec, default=json_default) + '\n'); f.flush()
 
 def read_log(path):
-    "The records of a `log.jsonl`, as a list of dicts."
+    """The records of a `log.jsonl`, as a list of dicts. A torn last line (a process killed while writing it) is
+    dropped; a damaged line before it is a `ValueError` naming the file and line."""
     path = Path(path)
     if path.is_dir(): path = path/'log.jsonl'
-    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else []
+    if not path.exists(): return []
+    text = path.read_text(); lines = text.splitlines(); recs = []
+    for n, l in enumerate(lines, 1):
+        if not l.strip(): continue
+        try: recs.append(json.loads(l))
+        except json.JSONDecodeError as e:
+            if n == len(lines) and not text.endswith('\n'): break               # torn by a kill: the epoch has no checkpoint
+            raise ValueError(f'{path}, line {n}: not a JSON record ({e.msg}); the log is damaged: repair or delete that line, '
+                             'or start over with --no-resume') from None
+    return recs
 
 def _truncate_log(path, last_epoch):
-    "On resume, drop log lines of epochs after the checkpoint (written before a crash that lost their checkpoint)."
+    "On resume, drop log lines of epochs after the checkpoint (written before a crash that lost their checkpoint) and a torn last line."
     recs = read_log(path)
     keep = [r for r in recs if r.get('epoch', 0) <= last_epoch]
-    if len(keep) != len(recs): atomic_write_text(path, ''.join(json.dumps(r) + '\n' for r in keep))
+    if len(keep) != len(recs) or (path.exists() and not path.read_text().endswith('\n') and path.stat().st_size):
+        atomic_write_text(path, ''.join(json.dumps(r) + '\n' for r in keep))
+
+def _check_steps(sampler, cfg):
+    "ValueError before training when an epoch would have no optimiser step."
+    if (len(sampler) if cfg.max_steps is None else min(len(sampler), cfg.max_steps)) < 1:
+        raise ValueError(f'no training steps: the sampler yields {len(sampler)} batches per epoch (batch_size={cfg.batch_size}); '
+                         'lower --batch-size or train on more data')
+
+def _check_finite(rec, model, ckpt_path):
+    "FloatingPointError when an epoch's mean losses or the weights are not finite; raised before that epoch's checkpoint."
+    bad = [f'{k}={v}' for k, v in rec.items() if isinstance(v, float) and not math.isfinite(v)]
+    if not bad and all(bool(torch.isfinite(p).all()) for p in model.parameters()): return
+    kept = (f'{ckpt_path} (epoch {rec["epoch"] - 1}) is kept' if ckpt_path is not None and ckpt_path.exists() else 'no checkpoint was written')
+    raise FloatingPointError(f'epoch {rec["epoch"]}: {", ".join(bad) or "the weights are not finite"}; training stopped and {kept}. '
+                             'Look for NaN/inf in the data, or lower the learning rate')
 
 def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, resume=True, stop_after=None,
-        eval_fn=None, desc='train'):
+        eval_fn=None, desc='train', overwrite=False, identity=None):
     """Train `model` in place with AdamW + exponential decay (cfg's recipe); returns the list of per-epoch log records.
     `run_dir`: where config, log and checkpoints go (None: nothing written). `eval_fn(model) -> dict` is called every
-    `cfg.eval_every` epochs on rank 0 and its numbers are logged."""
+    `cfg.eval_every` epochs on rank 0 and its numbers are logged. `identity` (default `run_identity(cfg, sampler, loss_fn)`)
+    decides what may resume; `overwrite` lets a fresh start replace a finished run."""
     rank, world = dist_info()
     device = resolve_device(cfg.device)
     run_dir = Path(run_dir) if run_dir is not None else None
@@ -56,8 +83,11 @@ def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, r
     use_amp = cfg.amp and device.type == 'cuda'
     scaler = torch.amp.GradScaler('cuda', enabled=needs_grad_scaler(device, use_amp))
     start = 1
-    if ckpt_path is not None and resume and ckpt_path.exists():
-        st = load_checkpoint(ckpt_path, map_location=device)
+    _check_steps(sampler, cfg)
+    identity = identity if identity is not None else run_identity(cfg, sampler, loss_fn)
+    lock = contextlib.ExitStack(); lock.enter_context(run_lock(run_dir, enabled=main))      # one writer per run folder
+    st = open_run(run_dir, identity, cfg.epochs, resume, overwrite, device, main) if run_dir is not None else None
+    if st is not None:
         model.load_state_dict(st['model']); opt.load_state_dict(st['optimizer']); sched.load_state_dict(st['scheduler'])
         scaler.load_state_dict(st['scaler']); set_rng_state(st['rng']); start = st['epoch'] + 1
         if main: _truncate_log(run_dir/'log.jsonl', st['epoch'])
@@ -102,6 +132,7 @@ def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, r
         if world > 1: torch.distributed.all_reduce(vec)
         rec = {'epoch': epoch, 'lr': lr, **{k: float(vec[i] / max(float(vec[-1]), 1)) for i, k in enumerate(keys)},
                'steps': n, 'time_s': round(time.time() - t0, 3)}
+        _check_finite(rec, model, ckpt_path)
         if eval_fn is not None and main and cfg.eval_every and epoch % cfg.eval_every == 0:
             rec.update(eval_fn(model))
         history.append(rec)
@@ -109,10 +140,11 @@ def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, r
         if ckpt_path is not None and main:
             atomic_save({'epoch': epoch, 'model': model.state_dict(), 'optimizer': opt.state_dict(),
                          'scheduler': sched.state_dict(), 'scaler': scaler.state_dict(), 'rng': get_rng_state(),
-                         'config': cfg.to_dict()}, ckpt_path)
+                         'config': cfg.to_dict(), 'identity': identity}, ckpt_path)
         if main and cfg.progress:
             tqdm.write(f'{desc} epoch {epoch}/{cfg.epochs}: ' + ' '.join(f'{k}={rec[k]:.4g}' for k in keys) + f' ({rec["time_s"]:.1f}s)', file=sys.stderr)
     if world > 1: torch.distributed.barrier()
+    lock.close()
     return history
 
 # %% ../nbs/09_training.ipynb #ae38434d
@@ -121,34 +153,38 @@ def make_sampler(cfg, sequences, shuffle=True, device='cpu'):
     rank, world = dist_info()
     if not sequences: raise ValueError('make_sampler: expected training sequences, got none')
     if cfg.batch_size % world: raise ValueError(f'batch_size: expected a multiple of the {world} processes, got {cfg.batch_size}')
-    return WindowSampler([s.positions_2d for s in sequences], [s.positions_3d for s in sequences], f_teacher=cfg.f_teacher,
-                         stride=cfg.stride, batch_size=cfg.batch_size // world, shuffle=shuffle, flip=cfg.flip, seed=cfg.seed,
-                         device=device, drop_last=True, rank=rank, world_size=world)
+    s = WindowSampler([s.positions_2d for s in sequences], [s.positions_3d for s in sequences], f_teacher=cfg.f_teacher,
+                      stride=cfg.stride, batch_size=cfg.batch_size // world, shuffle=shuffle, flip=cfg.flip, seed=cfg.seed,
+                      device=device, drop_last=True, rank=rank, world_size=world)
+    if not len(s): raise ValueError(f'batch_size: expected at most the {s.num_windows} training windows (one per frame), got {cfg.batch_size}')
+    return s
 
 # %% ../nbs/09_training.ipynb #976bdd44
 def _finish(model, cfg, kind, run_dir, **extra):
     if run_dir is not None and dist_info()[0] == 0: save_model(Path(run_dir)/'model.pt', model, cfg, kind, **extra)
     return model
 
-def train_teacher(cfg, sequences, run_dir=None, resume=True):
+def _train(model, loss, cfg, sequences, run_dir, resume, overwrite, desc, kind, **extra):
+    "`fit` then `_finish`, holding the run folder's lock throughout; `model.pt` records the run's identity."
+    sampler = make_sampler(cfg, sequences, device=resolve_device(cfg.device))
+    identity = run_identity(cfg, sampler, loss)
+    with run_lock(run_dir, enabled=dist_info()[0] == 0):
+        hist = fit(model, loss, sampler, cfg, run_dir, resume=resume, overwrite=overwrite, identity=identity, desc=desc)
+        return _finish(model, cfg, kind, run_dir, identity=identity, **extra), hist
+
+def train_teacher(cfg, sequences, run_dir=None, resume=True, overwrite=False):
     "PoseFormer (f_T, C_T) from scratch on the dense windows with L_reg. Returns (model, history)."
     seed_everything(cfg.seed)
-    model, device = build_teacher(cfg), resolve_device(cfg.device)
-    hist = fit(model, RegressionLoss('teacher'), make_sampler(cfg, sequences, device=device), cfg, run_dir, resume=resume, desc='teacher')
-    return _finish(model, cfg, 'teacher', run_dir), hist
+    return _train(build_teacher(cfg), RegressionLoss('teacher'), cfg, sequences, run_dir, resume, overwrite, 'teacher', 'teacher')
 
-def distill(cfg, sequences, teacher: nn.Module, run_dir=None, resume=True):
+def distill(cfg, sequences, teacher: nn.Module, run_dir=None, resume=True, overwrite=False):
     "The SCJD student trained with Eq. 8 from the frozen `teacher`. Returns (model, history)."
     seed_everything(cfg.seed)
-    device = resolve_device(cfg.device)
     student = build_student(cfg)
-    loss = DistillLoss(teacher.to(device), cfg)
-    hist = fit(student, loss, make_sampler(cfg, sequences, device=device), cfg, run_dir, resume=resume, desc='student+KD')
-    return _finish(student, cfg, 'student', run_dir, distilled=True), hist
+    loss = DistillLoss(teacher.to(resolve_device(cfg.device)), cfg)
+    return _train(student, loss, cfg, sequences, run_dir, resume, overwrite, 'student+KD', 'student', distilled=True)
 
-def train_student(cfg, sequences, run_dir=None, resume=True):
+def train_student(cfg, sequences, run_dir=None, resume=True, overwrite=False):
     "The same student without distillation (L_reg only, same sparse input): Table IV's comparison. Returns (model, history)."
     seed_everything(cfg.seed)
-    student, device = build_student(cfg), resolve_device(cfg.device)
-    hist = fit(student, RegressionLoss('student'), make_sampler(cfg, sequences, device=device), cfg, run_dir, resume=resume, desc='student')
-    return _finish(student, cfg, 'student', run_dir, distilled=False), hist
+    return _train(build_student(cfg), RegressionLoss('student'), cfg, sequences, run_dir, resume, overwrite, 'student', 'student', distilled=False)

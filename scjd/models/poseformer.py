@@ -4,13 +4,14 @@
 
 # %% ../../nbs/03_poseformer.ipynb #1508f2fb
 from __future__ import annotations
-import math, re, warnings
+import math, re
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ..skeleton import NUM_JOINTS, JOINT_NAMES, check_pose
+from ..runtime import safe_load
 
 # %% auto #0
 __all__ = ['drop_path', 'DropPath', 'Mlp', 'Attention', 'Block', 'PoseFormer', 'poseformer_state_dict', 'poseformer_config',
@@ -151,18 +152,12 @@ class PoseFormer(nn.Module):
         return (pred, feats) if (return_features or return_attention) else pred
 
 # %% ../../nbs/03_poseformer.ipynb #858a835a
-def _torch_load(path, allow_pickle=True):
+def _torch_load(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f'load_poseformer: no checkpoint at {path} (PoseFormer\'s released models are linked from '
                                 'https://github.com/zczcwh/PoseFormer; or pass a state dict)')
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        if not allow_pickle: raise ValueError(f'load_poseformer: {path} cannot be read with weights_only=True ({e}); '
-                                              'pass allow_pickle=True if you trust the file') from e
-        warnings.warn(f'{path.name}: weights_only=True refused it ({type(e).__name__}); loading the full pickle '
-                      '(weights_only=False) because allow_pickle=True; only do this for files you trust')
-        return torch.load(path, map_location='cpu', weights_only=False)
+    return safe_load(path, what='PoseFormer checkpoint')
 
 def poseformer_state_dict(ckpt) -> dict:
     "The model state dict inside a PoseFormer checkpoint dict (`model_pos`), with any `module.` prefix removed."
@@ -187,10 +182,10 @@ def poseformer_config(sd: dict) -> dict:
     if 'Spatial_blocks.0.attn.qkv.bias' not in sd and depth: cfg['qkv_bias'] = False
     return cfg
 
-def load_poseformer(path_or_state_dict, allow_pickle: bool = True, **overrides) -> PoseFormer:
+def load_poseformer(path_or_state_dict, **overrides) -> PoseFormer:
     "Build a `PoseFormer` from a released checkpoint (path, checkpoint dict or state dict) and load it strictly, in eval mode."
     ck = path_or_state_dict
-    if isinstance(ck, (str, Path)): ck = _torch_load(ck, allow_pickle)
+    if isinstance(ck, (str, Path)): ck = _torch_load(ck)
     sd = poseformer_state_dict(ck)
     model = PoseFormer(**{**poseformer_config(sd), **overrides})
     own = model.state_dict()
@@ -203,7 +198,7 @@ def load_poseformer(path_or_state_dict, allow_pickle: bool = True, **overrides) 
         if missing: msg.append(f'missing keys ({len(missing)}): {missing}')
         if unexpected: msg.append(f'unexpected keys ({len(unexpected)}): {unexpected}')
         if shapes: msg.append(f'mis-shaped keys ({len(shapes)}): {shapes}')
-        raise ValueError('\n'.join(msg))
+        raise ValueError('; '.join(msg))
     model.load_state_dict(sd, strict=True)
     return model.eval()
 
