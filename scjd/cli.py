@@ -16,7 +16,7 @@ from .config import TrainConfig, TRAIN_PRESETS, preset, parse_field, scaled_N, l
 from .checkpoint import load_model, load_teacher, save_model, find_models, write_json, run_lock, RunFolderError
 from .data import MISSING_2D
 from .train import train_teacher, distill, train_student
-from .evaluate import compare, evaluate_run
+from .evaluate import compare, evaluate_run, curve_fn
 from .viz import plot_history
 from .complexity import PAPER_ROWS, complexity_table, format_table, bench_models, benchmark
 from .experiments import run_demo, DEMO_EVAL
@@ -152,6 +152,10 @@ def _data_from_args(a, cmd):
     "The data of a training command: train sequences always, test sequences unless --no-eval."
     return dataset_from_args(a, f'scjd {cmd}', need=('train',) if a.no_eval else ('train', 'test'))
 
+def _curve(cfg, ds):
+    "The learning curve of a training command: every `eval_every` epochs, the first 150 frames of each test sequence from camera 0."
+    return curve_fn(eval_subset(ds.sequences('test'), 150, (0,))) if cfg.eval_every and ds.sequences('test') else None
+
 def _loss_figure(run, history, name):
     "loss.png of a finished run (rank 0)."
     if history and dist_info()[0] == 0: plot_history({name: history}, Path(run)/'loss.png')
@@ -180,7 +184,7 @@ def cli_train_teacher(argv=None):
             ds = dataset_from_args(a, 'scjd train-teacher')
         else:
             ds = _data_from_args(a, 'train-teacher')
-            model, hist = train_teacher(cfg, ds.sequences('train'), run, resume=not a.no_resume, overwrite=a.overwrite)
+            model, hist = train_teacher(cfg, ds.sequences('train'), run, resume=not a.no_resume, overwrite=a.overwrite, eval_fn=_curve(cfg, ds))
             _loss_figure(run, hist, 'teacher')
         if not a.no_eval and dist_info()[0] == 0:
             print(evaluate_run({'teacher': model}, ds, cfg, run, a.eval_frames).markdown())
@@ -207,8 +211,8 @@ def cli_distill(argv=None):
         except (FileNotFoundError, ValueError) as e: raise UsageError(f'scjd distill: {e}') from None
     ds = _data_from_args(a, 'distill')
     with run_lock(run, enabled=dist_info()[0] == 0):
-        if a.no_distill: model, hist = train_student(cfg, ds.sequences('train'), run, resume=not a.no_resume, overwrite=a.overwrite)
-        else: model, hist = distill(cfg, ds.sequences('train'), teacher, run, resume=not a.no_resume, overwrite=a.overwrite)
+        if a.no_distill: model, hist = train_student(cfg, ds.sequences('train'), run, resume=not a.no_resume, overwrite=a.overwrite, eval_fn=_curve(cfg, ds))
+        else: model, hist = distill(cfg, ds.sequences('train'), teacher, run, resume=not a.no_resume, overwrite=a.overwrite, eval_fn=_curve(cfg, ds))
         _loss_figure(run, hist, run.name)
         if not a.no_eval and dist_info()[0] == 0:
             print(evaluate_run({run.name: model}, ds, cfg, run, a.eval_frames).markdown())

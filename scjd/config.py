@@ -26,22 +26,27 @@ class TrainConfig:
     teacher_depth: int = 4         # teacher spatial and temporal transformer depth
     student_dim: int = 16          # C_S: student joint-embedding width
     student_depth: int = 4         # student spatial and temporal transformer depth
-    num_heads: int = 8             # attention heads in every transformer block
+    num_heads: int = 8             # attention heads in every transformer block of the teacher (and of the student unless student_heads)
+    student_heads: int | None = None  # attention heads of the student's blocks (None: num_heads)
     mlp_ratio: float = 2.          # MLP hidden width / model width
     drop_path: float = 0.1         # stochastic depth of the teacher in training (PoseFormer's recipe; the paper is silent)
     deconv_kernel: int | None = None  # Eq. 5's ConvTranspose1d kernel; None = the student's default
     tap: str = 'spatial'           # features distilled by Eq. 1-4: 'spatial' (encoder output) or 'embed' (joint embedding)
+    head_init: str = 'default'     # the head's last Linear: 'default' (PyTorch's init, as PoseFormer) or 'zero' (start at the mean pose)
+    mean_init: str = 'default'     # the weighted mean over frames (Conv1d f->1): 'default' or 'uniform' (1/f each, the plain mean)
     # --- Eq. 8 and Eq. 1 ---
     alpha: float = 1.              # α, weight of L_emb (0 switches the loss off)
     beta: float = 1.               # β, weight of L_attn
     gamma: float = 0.01            # γ, weight of L_temp
     N: int = 20                    # Eq. 1: static alignment for epochs <= N, dynamic top-K pooling after
     K: int = 3                     # Eq. 1: teacher frames pooled in the dynamic stage
+    attn_reduction: str = 'sum'    # Eq. 4 over the masked joint pairs: 'sum' (as written) or 'mean' (per pair; 1/32 of the sum)
     # --- optimisation (Supp. VII) ---
     epochs: int = 50               # training epochs
     batch_size: int = 1024         # windows per optimiser step (summed over all GPUs under torchrun)
     lr: float = 1e-3               # initial AdamW learning rate
     weight_decay: float = 0.1      # AdamW (decoupled) weight decay
+    wd_exclude: bool = False       # no weight decay on biases, LayerNorm parameters and position embeddings (PoseFormer decays all)
     lr_decay: float = 0.98         # learning rate × lr_decay after every epoch
     flip: bool = True              # pose flip augmentation in training
     flip_tta: bool = True          # flip test-time augmentation when evaluating
@@ -67,9 +72,12 @@ class TrainConfig:
             if getattr(self, k) is not None and getattr(self, k) < 1: raise ValueError(f'{k}: expected a positive integer or None, got {getattr(self, k)!r}')
         check_window(self.f_teacher, self.stride)
         if self.K > self.f_teacher: raise ValueError(f'K: expected at most f_teacher={self.f_teacher} (Eq. 1 pools K of the teacher window\'s frames), got {self.K}')
-        for k in ('teacher_dim', 'student_dim'):
-            if getattr(self, k) % self.num_heads:
-                raise ValueError(f'{k}: expected a multiple of num_heads={self.num_heads} (the heads split the width), got {getattr(self, k)}')
+        if self.student_heads is not None and self.student_heads < 1: raise ValueError(f'student_heads: expected a positive integer or None, got {self.student_heads!r}')
+        for k, h, hn in (('teacher_dim', self.num_heads, 'num_heads'), ('student_dim', self.heads_student, 'student_heads' if self.student_heads else 'num_heads')):
+            if getattr(self, k) % h:
+                raise ValueError(f'{k}: expected a multiple of {hn}={h} (the heads split the width), got {getattr(self, k)}')
+        for k, ok in (('head_init', ('default', 'zero')), ('mean_init', ('default', 'uniform')), ('attn_reduction', ('sum', 'mean'))):
+            if getattr(self, k) not in ok: raise ValueError(f'{k}: expected one of {ok}, got {getattr(self, k)!r}')
         for k, lo, hi in (('lr', 0, math.inf), ('mlp_ratio', 0, math.inf), ('lr_decay', 0, 1)):
             v = getattr(self, k)
             if not (lo < v <= hi) or not math.isfinite(v): raise ValueError(f'{k}: expected a finite number in ({lo}, {hi}], got {v!r}')
@@ -85,6 +93,8 @@ class TrainConfig:
 
     @property
     def f_student(self): return self.f_teacher // self.stride   # f_S
+    @property
+    def heads_student(self): return self.student_heads or self.num_heads
 
     def to_dict(self): return asdict(self)
     @classmethod
@@ -148,20 +158,33 @@ def _preset_gpu():
     "The demo on one GPU: the paper's models and windows, fewer epochs (N scaled)."
     return TrainConfig(epochs=20, N=scaled_N(20), batch_size=1024)
 
+def _cpu_models(**kw):
+    """What the CPU recipes share, each choice measured on the built-in data (`09_training`): the paper's windows (f_T = 81,
+    L = 3, f_S = 27) and 2:1 widths at half the paper's (C_T = 16, C_S = 8, heads of width 4), depth 2; the head's last Linear
+    zero-initialised and the weighted mean over frames started at the plain mean: with PyTorch's default init the head
+    predicts ~1 m poses at step 0 and the encoders collapse to features that ignore the input within tens of steps (the
+    mean-pose plateau); batches of 64 (the plateau costs a number of optimiser steps, not of samples); AdamW lr 2e-3 without
+    decay on biases, LayerNorms and position embeddings; no stochastic depth."""
+    return TrainConfig(**{**dict(f_teacher=81, stride=3, teacher_dim=16, teacher_depth=2, num_heads=4, student_dim=8, student_depth=2,
+                                 student_heads=2, drop_path=0., head_init='zero', mean_init='uniform', wd_exclude=True,
+                                 batch_size=64, lr=2e-3), **kw})
+
+def _preset_cpu_teacher():
+    """The teacher shipped with the package (`scjd.checkpoint.load_teacher('builtin')`): 15 epochs of 1000 steps of 64
+    windows (960k windows, 8 passes over the built-in training data), lr × 0.8 per epoch, validation MPJPE every epoch."""
+    return _cpu_models(epochs=15, max_steps=1000, lr_decay=0.8, eval_every=1, N=scaled_N(15))
+
 def _preset_cpu():
-    """The demo on 2 CPU cores in about 10 min for teacher + distilled student + plain student + evaluation (measured,
-    see the budget section): the paper's windows (f_T = 81, L = 3, f_S = 27) with the widths scaled by 1/4 (C_T = 8,
-    C_S = 4: the paper's 2:1 ratio), depth 2, 2 heads; 8 epochs of 30 steps of 128 windows (~31k windows per model,
-    a fixed amount of work, not a time limit), lr 2e-3 × 0.9 per epoch (short runs), N scaled to 3; no stochastic depth."""
-    return TrainConfig(f_teacher=81, stride=3, teacher_dim=8, teacher_depth=2, student_dim=4, student_depth=2, num_heads=2,
-                       drop_path=0., epochs=8, N=scaled_N(8), batch_size=128, max_steps=30, lr=2e-3, lr_decay=0.9)
+    """The demo's students on 2 CPU cores (the teacher is the shipped one): a fixed amount of work, not a time limit
+    (6 epochs of 150 steps of 64 windows), lr × 0.8 per epoch, N scaled to the run."""
+    return _cpu_models(epochs=6, max_steps=150, lr_decay=0.8, N=scaled_N(6))
 
 def _preset_tiny():
     "Seconds: tests. f_T = 9, L = 3 (f_S = 3), C = 8/4, depth 1, 2 epochs of at most 4 steps."
     return TrainConfig(f_teacher=9, stride=3, teacher_dim=8, teacher_depth=1, student_dim=4, student_depth=1, num_heads=2,
                        epochs=2, N=scaled_N(2), batch_size=32, max_steps=4, progress=False, log_every=1)
 
-TRAIN_PRESETS = {'paper': _preset_paper, 'gpu': _preset_gpu, 'cpu': _preset_cpu, 'tiny': _preset_tiny}
+TRAIN_PRESETS = {'paper': _preset_paper, 'gpu': _preset_gpu, 'cpu': _preset_cpu, 'cpu-teacher': _preset_cpu_teacher, 'tiny': _preset_tiny}
 
 def preset(name='paper', **overrides) -> TrainConfig:
     "A named recipe (`paper`, `gpu`, `cpu`, `tiny`) with fields overridden by keyword."

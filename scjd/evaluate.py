@@ -18,7 +18,7 @@ from .checkpoint import write_json, atomic_write_text
 
 # %% auto #0
 __all__ = ['model_windows', 'predict_chunks', 'predict_sequence', 'EvalResult', 'evaluate', 'peak_memory', 'Comparison',
-           'compare', 'evaluate_run']
+           'compare', 'evaluate_run', 'curve_fn']
 
 # %% ../nbs/10_evaluation.ipynb #5fbdb346
 from .sampling import windows_2d, sparse_indices
@@ -216,3 +216,13 @@ def evaluate_run(models: dict, ds, cfg, run_dir=None, frames=None, cameras=None)
         write_json(Path(run_dir)/'results.json', cmp.to_dict())
         atomic_write_text(Path(run_dir)/'results.md', cmp.markdown() + '\n')
     return cmp
+
+# %% ../nbs/10_evaluation.ipynb #5fca0204
+def curve_fn(sequences, flip_tta: bool = False, chunk_size: int = 4096):
+    "An `eval_fn` for `scjd.train.fit`: MPJPE and P-MPJPE (mm) on `sequences`, logged as `val_mpjpe` and `val_p_mpjpe`."
+    seqs = list(sequences)
+    if not seqs: raise ValueError('curve_fn: expected sequences to evaluate on, got none')
+    def fn(model):
+        r = evaluate(model, seqs, flip_tta=flip_tta, chunk_size=chunk_size)
+        return {'val_mpjpe': r.mpjpe['Average'], 'val_p_mpjpe': r.p_mpjpe['Average']}
+    return fn

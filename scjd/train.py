@@ -17,7 +17,7 @@ from .checkpoint import atomic_save, atomic_write_text, write_json, load_checkpo
 from .checkpoint import run_identity, run_lock, open_run
 
 # %% auto #0
-__all__ = ['JsonlLog', 'read_log', 'fit', 'make_sampler', 'train_teacher', 'distill', 'train_student']
+__all__ = ['JsonlLog', 'read_log', 'no_decay', 'param_groups', 'fit', 'make_sampler', 'train_teacher', 'distill', 'train_student']
 
 # %% ../nbs/09_training.ipynb #bcc31157
 class JsonlLog:
@@ -65,6 +65,17 @@ def _check_finite(rec, model, ckpt_path):
     raise FloatingPointError(f'epoch {rec["epoch"]}: {", ".join(bad) or "the weights are not finite"}; training stopped and {kept}. '
                              'Look for NaN/inf in the data, or lower the learning rate')
 
+def no_decay(name: str, p) -> bool:
+    "Biases, LayerNorm gains and biases (every 1-D parameter) and position embeddings: what `wd_exclude` keeps out of weight decay."
+    return p.ndim <= 1 or name.endswith('pos_embed')
+
+def param_groups(model: nn.Module, weight_decay: float, exclude: bool = False) -> list[dict]:
+    "AdamW parameter groups: every trainable parameter decayed by `weight_decay`, or, with `exclude`, all but `no_decay` ones."
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    if not exclude: return [{'params': [p for _, p in named], 'weight_decay': weight_decay}]
+    return [{'params': [p for n, p in named if not no_decay(n, p)], 'weight_decay': weight_decay},
+            {'params': [p for n, p in named if no_decay(n, p)], 'weight_decay': 0.}]
+
 def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, resume=True, stop_after=None,
         eval_fn=None, desc='train', overwrite=False, identity=None):
     """Train `model` in place with AdamW + exponential decay (cfg's recipe); returns the list of per-epoch log records.
@@ -78,7 +89,7 @@ def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, r
     main = rank == 0
     log = JsonlLog(run_dir/'log.jsonl' if run_dir else None, enabled=main)
     model.to(device)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = torch.optim.AdamW(param_groups(model, cfg.weight_decay, cfg.wd_exclude), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
     use_amp = cfg.amp and device.type == 'cuda'
     scaler = torch.amp.GradScaler('cuda', enabled=needs_grad_scaler(device, use_amp))
@@ -164,27 +175,27 @@ def _finish(model, cfg, kind, run_dir, **extra):
     if run_dir is not None and dist_info()[0] == 0: save_model(Path(run_dir)/'model.pt', model, cfg, kind, **extra)
     return model
 
-def _train(model, loss, cfg, sequences, run_dir, resume, overwrite, desc, kind, **extra):
+def _train(model, loss, cfg, sequences, run_dir, resume, overwrite, desc, kind, eval_fn=None, **extra):
     "`fit` then `_finish`, holding the run folder's lock throughout; `model.pt` records the run's identity."
     sampler = make_sampler(cfg, sequences, device=resolve_device(cfg.device))
     identity = run_identity(cfg, sampler, loss)
     with run_lock(run_dir, enabled=dist_info()[0] == 0):
-        hist = fit(model, loss, sampler, cfg, run_dir, resume=resume, overwrite=overwrite, identity=identity, desc=desc)
+        hist = fit(model, loss, sampler, cfg, run_dir, resume=resume, overwrite=overwrite, identity=identity, desc=desc, eval_fn=eval_fn)
         return _finish(model, cfg, kind, run_dir, identity=identity, **extra), hist
 
-def train_teacher(cfg, sequences, run_dir=None, resume=True, overwrite=False):
+def train_teacher(cfg, sequences, run_dir=None, resume=True, overwrite=False, eval_fn=None):
     "PoseFormer (f_T, C_T) from scratch on the dense windows with L_reg. Returns (model, history)."
     seed_everything(cfg.seed)
-    return _train(build_teacher(cfg), RegressionLoss('teacher'), cfg, sequences, run_dir, resume, overwrite, 'teacher', 'teacher')
+    return _train(build_teacher(cfg), RegressionLoss('teacher'), cfg, sequences, run_dir, resume, overwrite, 'teacher', 'teacher', eval_fn)
 
-def distill(cfg, sequences, teacher: nn.Module, run_dir=None, resume=True, overwrite=False):
+def distill(cfg, sequences, teacher: nn.Module, run_dir=None, resume=True, overwrite=False, eval_fn=None):
     "The SCJD student trained with Eq. 8 from the frozen `teacher`. Returns (model, history)."
     seed_everything(cfg.seed)
     student = build_student(cfg)
     loss = DistillLoss(teacher.to(resolve_device(cfg.device)), cfg)
-    return _train(student, loss, cfg, sequences, run_dir, resume, overwrite, 'student+KD', 'student', distilled=True)
+    return _train(student, loss, cfg, sequences, run_dir, resume, overwrite, 'student+KD', 'student', eval_fn, distilled=True)
 
-def train_student(cfg, sequences, run_dir=None, resume=True, overwrite=False):
+def train_student(cfg, sequences, run_dir=None, resume=True, overwrite=False, eval_fn=None):
     "The same student without distillation (L_reg only, same sparse input): Table IV's comparison. Returns (model, history)."
     seed_everything(cfg.seed)
-    return _train(build_student(cfg), RegressionLoss('student'), cfg, sequences, run_dir, resume, overwrite, 'student', 'student', distilled=False)
+    return _train(build_student(cfg), RegressionLoss('student'), cfg, sequences, run_dir, resume, overwrite, 'student', 'student', eval_fn, distilled=False)

@@ -76,7 +76,7 @@ class DistillLoss:
         pred, fs = student(x_s, return_features=True)
         parts = {'reg': mpjpe_loss(pred, y)}
         if c.alpha: parts['emb'] = embedding_loss(fs['aligned'], ft[c.tap], c.stride, dynamic=self.dynamic(epoch), K=c.K)
-        if c.beta: parts['attn'] = attention_loss(fs[c.tap], ft[c.tap][:, self.idx.to(x_t.device)])
+        if c.beta: parts['attn'] = attention_loss(fs[c.tap], ft[c.tap][:, self.idx.to(x_t.device)], reduction=c.attn_reduction)
         if c.gamma: parts['temp'] = temporal_loss(fs['upsampled'], ft['temporal'])
         parts['loss'] = total_loss(parts, c.alpha, c.beta, c.gamma)
         return parts

@@ -35,15 +35,19 @@ def joint_relation(F: torch.Tensor, mask=None, include_self: bool = False) -> to
     return (F @ F.transpose(-1, -2)) / math.sqrt(F.shape[-1]) * m
 
 # %% ../../nbs/05_relation_distillation.ipynb #0b8d9052
-def attention_loss(F_s: torch.Tensor, F_t: torch.Tensor, mask=None, include_self: bool = False) -> torch.Tensor:
+def attention_loss(F_s: torch.Tensor, F_t: torch.Tensor, mask=None, include_self: bool = False, reduction: str = 'sum') -> torch.Tensor:
     """Eq. 4: sum over joint pairs of |M(F_s) − M(F_t)| (Eq. 3, each with its own C), mean over frames and batch.
-    `F_s` [B,f_S,J,C_S] student spatial features, `F_t` [B,f_S,J,C_T] teacher's at the student's frames (detached)."""
+    `F_s` [B,f_S,J,C_S] student spatial features, `F_t` [B,f_S,J,C_T] teacher's at the student's frames (detached).
+    `reduction='mean'` divides by the number of masked pairs (32 for the bone mask): Eq. 4 per pair, a normalisation
+    that `07_total_loss` measures against the literal sum."""
+    if reduction not in ('sum', 'mean'): raise ValueError(f"reduction: expected 'sum' or 'mean', got {reduction!r}")
     _check_feats(F_s, 'F_s'); _check_feats(F_t, 'F_t')
     if F_s.shape[:-1] != F_t.shape[:-1]:
         raise ValueError(f'F_s and F_t must agree in every dim but the width: F_s {tuple(F_s.shape)} vs F_t {tuple(F_t.shape)} '
                          '(pick the teacher frames at the student positions first)')
     d = joint_relation(F_s, mask, include_self) - joint_relation(F_t.detach(), mask, include_self)
-    return d.abs().sum((-1, -2)).mean()
+    loss = d.abs().sum((-1, -2)).mean()
+    return loss / joint_mask(mask, include_self).sum() if reduction == 'mean' else loss
 
 # %% ../../nbs/05_relation_distillation.ipynb #4f5d90e3
 def attention_map_loss(A_s, A_t, mask=None, include_self: bool = False, layer: int = -1) -> torch.Tensor:

@@ -15,7 +15,7 @@ from ..runtime import safe_load
 
 # %% auto #0
 __all__ = ['drop_path', 'DropPath', 'Mlp', 'Attention', 'Block', 'PoseFormer', 'poseformer_state_dict', 'poseformer_config',
-           'load_poseformer', 'build_teacher', 'set_fused_attention']
+           'load_poseformer', 'init_output_layers', 'build_teacher', 'set_fused_attention']
 
 # %% ../../nbs/03_poseformer.ipynb #98940f17
 def drop_path(x, p: float = 0., training: bool = False):
@@ -40,7 +40,9 @@ class Mlp(nn.Module):
     def forward(self, x): return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
 
 class Attention(nn.Module):
-    "Multi-head self-attention; fused SDPA unless the attention maps are asked for or `self.fused` is False."
+    """Multi-head self-attention. `fused`: True (PyTorch's fused `scaled_dot_product_attention`), False (explicit softmax),
+    or 'auto': fused on CUDA, explicit on the CPU, where it trains faster at PoseFormer's sizes (`11_complexity`).
+    The attention maps, when asked for, always come from the explicit path."""
     def __init__(self, dim, num_heads=8, qkv_bias=True, qk_scale=None, attn_drop=0., proj_drop=0.):
         super().__init__()
         if dim % num_heads: raise ValueError(f'Attention: dim ({dim}) must be divisible by num_heads ({num_heads})')
@@ -48,12 +50,13 @@ class Attention(nn.Module):
         self.scale = qk_scale or self.head_dim ** -0.5
         self.qkv, self.proj = nn.Linear(dim, dim * 3, bias=qkv_bias), nn.Linear(dim, dim)
         self.attn_drop, self.proj_drop = nn.Dropout(attn_drop), nn.Dropout(proj_drop)
-        self.fused = True   # False forces the explicit-softmax path (for comparison and benchmarks)
+        self.fused = 'auto'
 
     def forward(self, x, return_attention: bool = False):
         B, N, C = x.shape
         q, k, v = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # each [B,H,N,dh]
-        if self.fused and not return_attention:
+        fused = (x.device.type == 'cuda') if self.fused == 'auto' else self.fused
+        if fused and not return_attention:
             o = F.scaled_dot_product_attention(q, k, v, dropout_p=self.attn_drop.p if self.training else 0.,
                                                scale=self.scale)
             attn = None
@@ -203,14 +206,28 @@ def load_poseformer(path_or_state_dict, **overrides) -> PoseFormer:
     return model.eval()
 
 # %% ../../nbs/03_poseformer.ipynb #b0554768
+def init_output_layers(model, head_init: str = 'default', mean_init: str = 'default'):
+    """Re-initialise the layers that turn features into a pose: `head_init='zero'` zeroes the head's last Linear (the
+    first predictions are the all-zero root-relative pose, 0.2 m from the targets instead of about 1 m), `mean_init='uniform'`
+    starts the weighted mean over frames as the plain mean (weights 1/f, bias 0). 'default' keeps PyTorch's init."""
+    if head_init not in ('default', 'zero'): raise ValueError(f"head_init: expected 'default' or 'zero', got {head_init!r}")
+    if mean_init not in ('default', 'uniform'): raise ValueError(f"mean_init: expected 'default' or 'uniform', got {mean_init!r}")
+    with torch.no_grad():
+        if head_init == 'zero': nn.init.zeros_(model.head[-1].weight); nn.init.zeros_(model.head[-1].bias)
+        if mean_init == 'uniform':
+            model.weighted_mean.weight.fill_(1. / model.weighted_mean.in_channels); model.weighted_mean.bias.zero_()
+    return model
+
 def build_teacher(cfg) -> PoseFormer:
     "PoseFormer with f_T frames and width C_T from a recipe (Supp. VI: C = 32, depth 4 gives the paper's 9.60 M parameters)."
-    return PoseFormer(num_frame=cfg.f_teacher, embed_dim_ratio=cfg.teacher_dim, depth=cfg.teacher_depth,
-                      num_heads=cfg.num_heads, mlp_ratio=cfg.mlp_ratio, drop_path_rate=cfg.drop_path)
+    m = PoseFormer(num_frame=cfg.f_teacher, embed_dim_ratio=cfg.teacher_dim, depth=cfg.teacher_depth,
+                   num_heads=cfg.num_heads, mlp_ratio=cfg.mlp_ratio, drop_path_rate=cfg.drop_path)
+    return init_output_layers(m, cfg.head_init, cfg.mean_init)
 
 # %% ../../nbs/03_poseformer.ipynb #6a4c33ee
-def set_fused_attention(model: nn.Module, enabled: bool = True) -> nn.Module:
-    "Switch every `Attention` in `model` between the fused SDPA path and the explicit-softmax path."
+def set_fused_attention(model: nn.Module, enabled=True) -> nn.Module:
+    "Set every `Attention` in `model` to the fused SDPA path (True), the explicit-softmax path (False) or 'auto' (see `Attention`)."
+    if enabled not in (True, False, 'auto'): raise ValueError(f"set_fused_attention: expected True, False or 'auto', got {enabled!r}")
     for mod in model.modules():
         if isinstance(mod, Attention): mod.fused = enabled
     return model

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 from ..skeleton import NUM_JOINTS
 from ..sampling import sparse_indices, check_window
-from .poseformer import PoseFormer
+from .poseformer import PoseFormer, init_output_layers
 
 # %% auto #0
 __all__ = ['deconv_padding', 'TemporalUpsampler', 'EmbeddingAlign', 'SCJDStudent', 'check_teacher', 'build_student']
@@ -102,5 +102,6 @@ def check_teacher(teacher, f_teacher: int, teacher_dim: int, num_joints: int = N
 def build_student(cfg) -> SCJDStudent:
     "The SCJD student of a recipe: f_S = f_T / L sparse frames, width C_S, Eq. 1's FC and Eq. 5's upsampler to C_T."
     kw = {} if cfg.deconv_kernel is None else {'deconv_kernel': cfg.deconv_kernel}
-    return SCJDStudent(f_teacher=cfg.f_teacher, stride=cfg.stride, embed_dim_ratio=cfg.student_dim, depth=cfg.student_depth,
-                       teacher_dim=cfg.teacher_dim, num_heads=cfg.num_heads, mlp_ratio=cfg.mlp_ratio, tap=cfg.tap, **kw)
+    s = SCJDStudent(f_teacher=cfg.f_teacher, stride=cfg.stride, embed_dim_ratio=cfg.student_dim, depth=cfg.student_depth,
+                    teacher_dim=cfg.teacher_dim, num_heads=cfg.heads_student, mlp_ratio=cfg.mlp_ratio, tap=cfg.tap, **kw)
+    return init_output_layers(s, cfg.head_init, cfg.mean_init)
