@@ -217,7 +217,7 @@ def evaluate_run(models: dict, ds, cfg, run_dir=None, frames=None, cameras=None)
         atomic_write_text(Path(run_dir)/'results.md', cmp.markdown() + '\n')
     return cmp
 
-# %% ../nbs/10_evaluation.ipynb #5fca0204
+# %% ../nbs/10_evaluation.ipynb #3c60a6db
 def curve_fn(sequences, flip_tta: bool = False, chunk_size: int = 4096):
     "An `eval_fn` for `scjd.train.fit`: MPJPE and P-MPJPE (mm) on `sequences`, logged as `val_mpjpe` and `val_p_mpjpe`."
     seqs = list(sequences)
