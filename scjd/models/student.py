@@ -4,7 +4,7 @@
 
 # %% ../../nbs/06_temporal_and_student.ipynb #30db95e0
 from __future__ import annotations
-import math
+import copy, math
 import numpy as np
 import torch
 import torch.nn as nn
@@ -13,7 +13,9 @@ from ..sampling import sparse_indices, check_window
 from .poseformer import PoseFormer, init_output_layers
 
 # %% auto #0
-__all__ = ['deconv_padding', 'TemporalUpsampler', 'EmbeddingAlign', 'SCJDStudent', 'check_teacher', 'build_student']
+__all__ = ['FORMS', 'deconv_padding', 'TemporalUpsampler', 'EmbeddingAlign', 'SCJDStudent', 'check_teacher', 'build_student',
+           'tail_macs', 'unfolded_tail_macs', 'tail_factors', 'LinearTail', 'fold_tail', 'teacher_tail',
+           'InferencePoseFormer', 'for_inference']
 
 # %% ../../nbs/06_temporal_and_student.ipynb #9e335e00
 def deconv_padding(kernel: int, stride: int) -> tuple[int, int]:
@@ -90,6 +92,10 @@ class SCJDStudent(PoseFormer):
         feats['aligned'] = self.align(feats[self.tap])                  # FC(F^S) [B,f_S,J,C_T]
         return pred, feats
 
+    def for_inference(self, form: str | None = None) -> nn.Module:
+        "The inference form (`InferencePoseFormer`, below): Eq. 5-7's linear tail folded (grouping `form`), Eq. 1's FC left out."
+        return for_inference(self, form)
+
 def check_teacher(teacher, f_teacher: int, teacher_dim: int, num_joints: int = NUM_JOINTS):
     "`ValueError` unless `teacher` (a PoseFormer) has `f_teacher` frames, width `teacher_dim` and `num_joints` joints."
     for n, want, got in (('frames', f_teacher, getattr(teacher, 'num_frame', None)),
@@ -105,3 +111,105 @@ def build_student(cfg) -> SCJDStudent:
     s = SCJDStudent(f_teacher=cfg.f_teacher, stride=cfg.stride, embed_dim_ratio=cfg.student_dim, depth=cfg.student_depth,
                     teacher_dim=cfg.teacher_dim, num_heads=cfg.heads_student, mlp_ratio=cfg.mlp_ratio, tap=cfg.tap, **kw)
     return init_output_layers(s, cfg.head_init, cfg.mean_init)
+
+# %% ../../nbs/06_temporal_and_student.ipynb #a071e165
+FORMS = ('T,W,F', 'TW,F', 'T,WF', 'TWF')
+
+def tail_macs(f_s: int, k: int, d_s: int, d_t: int) -> dict:
+    "Multiply-adds per pose of each grouping in `FORMS` of the folded tail (f_S frames, kernel k, widths D_S -> D_T)."
+    return {'T,W,F': k * f_s * d_s + k * d_s * d_s + d_s * d_t, 'TW,F': f_s * d_s * d_s + d_s * d_t,
+            'T,WF': k * f_s * d_s + k * d_s * d_t, 'TWF': f_s * d_s * d_t}
+
+def unfolded_tail_macs(student) -> int:
+    "Multiply-adds per pose of the unfolded tail: the deconvolution, the Eq. 5 FC on all f_T frames, the weighted mean."
+    dc, f_s, f_t = student.upsample.deconv, student.f_student, student.f_teacher
+    d_s, d_t = dc.in_channels, student.upsample.fc.out_features
+    return f_s * dc.kernel_size[0] * d_s * d_s + f_t * d_s * d_t + f_t * d_t
+
+def tail_factors(student, dtype=torch.float64):
+    """The student's Eq. 5-7 tail as `(A [f_S, k], Wd [D_S, D_S, k], F [D_S, D_T], beta [D_T])` in `dtype`:
+    z = sum_j (sum_s A[s, j] y_s) @ Wd[:, :, j] @ F + beta for the temporal output y [B, f_S, D_S]."""
+    if not isinstance(student, SCJDStudent): raise TypeError(f'tail_factors: expected an SCJDStudent, got {type(student).__name__}')
+    dc, fc, wm = student.upsample.deconv, student.upsample.fc, student.weighted_mean
+    L, k, p, f_s, f_t = dc.stride[0], dc.kernel_size[0], dc.padding[0], student.f_student, student.f_teacher
+    g = lambda t: t.detach().to(dtype)
+    w = g(wm.weight).reshape(f_t)                                          # Conv1d(f_T, 1, 1): one weight per frame
+    t = torch.arange(f_s)[:, None] * L - p + torch.arange(k)[None]         # output frame of input frame s, tap j: [f_S, k]
+    A = torch.where((t >= 0) & (t < f_t), w[t.clamp(0, f_t - 1)], torch.zeros((), dtype=dtype))
+    Wd, Fm = g(dc.weight), g(fc.weight).T                                  # [D_S in, D_S out, k], [D_S, D_T]
+    b_dec = g(dc.bias) if dc.bias is not None else torch.zeros(Wd.shape[1], dtype=dtype)
+    beta = w.sum() * (b_dec @ Fm + g(fc.bias)) + g(wm.bias)
+    return A, Wd, Fm, beta
+
+class LinearTail(nn.Module):
+    """`y [B, f, D] -> z [B, D_out]`: an optional per-channel time mix (`mix [f, k]`: column j holds the weights of the
+    j-th weighted sum over the f frames; the result is flattened channel-major, (d, j)), a chain of matrices, one bias."""
+    def __init__(self, mix: torch.Tensor | None, mats: list, bias: torch.Tensor, form: str = ''):
+        super().__init__()
+        self.form, self.n_mats = form, len(mats)
+        self.register_buffer('mix', None if mix is None else mix.contiguous())
+        for i, m in enumerate(mats): self.register_buffer(f'mat{i}', m.contiguous())
+        self.register_buffer('bias', bias.contiguous())
+
+    def forward(self, y):
+        B, f, D = y.shape
+        if self.mix is None: h = y.reshape(B, f * D)                                   # [B, f·D], rows (s, d)
+        else: h = (y.transpose(1, 2).reshape(B * D, f) @ self.mix).reshape(B, -1)      # [B·D, f] @ [f, k] -> [B, D·k]
+        for i in range(self.n_mats - 1): h = h @ getattr(self, f'mat{i}')
+        if self.n_mats: return torch.addmm(self.bias, h, getattr(self, f'mat{self.n_mats - 1}'))
+        return h + self.bias
+
+    def extra_repr(self):
+        shapes = [tuple(getattr(self, f'mat{i}').shape) for i in range(self.n_mats)]
+        return f"form='{self.form}', mix={None if self.mix is None else tuple(self.mix.shape)}, mats={shapes}"
+
+def fold_tail(student, form: str | None = None) -> LinearTail:
+    "The student's Eq. 5-7 tail as a `LinearTail` in grouping `form` (one of `FORMS`; default: the fewest multiply-adds)."
+    if form is not None and form not in FORMS: raise ValueError(f'fold_tail: form must be one of {FORMS} or None, got {form!r}')
+    A, Wd, Fm, beta = tail_factors(student)                                # float64, cast to the model's dtype at the end
+    (f_s, k), (d_s, d_t) = A.shape, Fm.shape
+    form = form or min(FORMS, key=tail_macs(f_s, k, d_s, d_t).get)
+    W = Wd.permute(0, 2, 1).reshape(d_s * k, d_s)                          # rows (d, j): the mix's flattening
+    TW = torch.einsum('sj,doj->sdo', A, Wd).reshape(f_s * d_s, d_s)        # rows (s, d), as y.reshape(B, -1)
+    mix, mats = {'T,W,F': (A, [W, Fm]), 'TW,F': (None, [TW, Fm]), 'T,WF': (A, [W @ Fm]), 'TWF': (None, [TW @ Fm])}[form]
+    dtype = student.weighted_mean.weight.dtype
+    return LinearTail(None if mix is None else mix.to(dtype), [m.to(dtype) for m in mats], beta.to(dtype), form)
+
+def teacher_tail(model) -> LinearTail:
+    "A PoseFormer's weighted mean (`Conv1d(f, 1, 1)`) as a `LinearTail`: the time mix alone."
+    wm = model.weighted_mean
+    return LinearTail(wm.weight.detach().reshape(-1, 1).clone(), [], wm.bias.detach().expand(model.embed_dim).clone(), 'T')
+
+class InferencePoseFormer(nn.Module):
+    """Inference form of a PoseFormer or an SCJD student: its spatial and temporal encoders (copied), a `LinearTail` (the
+    weighted mean, or the student's folded Eq. 5-7 tail) and the head; eval mode, no gradients. `x [B, f, J, 2] -> [B, 1, J, 3]`."""
+    def __init__(self, model: PoseFormer, tail: LinearTail):
+        super().__init__()
+        m = copy.deepcopy(model).eval()
+        self.num_frame, self.num_joints, self.in_chans, self.embed_dim_ratio = m.num_frame, m.num_joints, m.in_chans, m.embed_dim_ratio
+        self.embed = m.Spatial_patch_to_embedding
+        self.spatial_pos, self.temporal_pos = nn.Parameter(m.Spatial_pos_embed[0].detach()), nn.Parameter(m.Temporal_pos_embed[0].detach())
+        self.spatial_blocks, self.temporal_blocks = m.Spatial_blocks, m.blocks
+        self.spatial_norm, self.temporal_norm = m.Spatial_norm, m.Temporal_norm
+        self.tail, self.head = tail, m.head
+        self.requires_grad_(False).eval()
+
+    check_input = PoseFormer.check_input
+
+    def forward(self, x):
+        self.check_input(x)
+        B, f, J, _ = x.shape
+        h = (self.embed(x) + self.spatial_pos).reshape(B * f, J, -1)          # [B·f, J, C]
+        for blk in self.spatial_blocks: h = blk(h)
+        t = self.spatial_norm(h).reshape(B, f, -1) + self.temporal_pos      # [B, f, J·C]
+        for blk in self.temporal_blocks: t = blk(t)
+        return self.head(self.tail(self.temporal_norm(t))).reshape(B, 1, J, -1)
+
+def for_inference(model, form: str | None = None) -> InferencePoseFormer:
+    """The inference form of `model`: for an `SCJDStudent` its Eq. 5-7 tail folded (grouping `form`, default the cheapest)
+    and the Eq. 1 FC left out; for a plain `PoseFormer` (the teacher) its weighted mean as a time mix."""
+    if isinstance(model, SCJDStudent): return InferencePoseFormer(model, fold_tail(model, form))
+    if isinstance(model, PoseFormer):
+        if form not in (None, 'T'): raise ValueError(f'for_inference: a PoseFormer has no Eq. 5 tail to group (form={form!r})')
+        return InferencePoseFormer(model, teacher_tail(model))
+    raise TypeError(f'for_inference: expected a PoseFormer or an SCJDStudent, got {type(model).__name__}')
