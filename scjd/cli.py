@@ -19,12 +19,14 @@ from .train import train_teacher, distill, train_student
 from .evaluate import compare, evaluate_run, curve_fn
 from .viz import plot_history
 from .complexity import PAPER_ROWS, complexity_table, format_table, bench_models, benchmark
+from .complexity import inference_benchmark, inference_models, export_onnx, OrtModel, ONNX_MISSING, ONNX_OPSET
 from .experiments import run_demo, DEMO_EVAL
 from .lift import lift
 
 # %% auto #0
 __all__ = ['positive_int', 'nonneg_int', 'COMMANDS', 'UsageError', 'Parser', 'add_data_args', 'dataset_from_args', 'cli_synth',
-           'cli_train_teacher', 'cli_distill', 'cli_demo', 'cli_evaluate', 'cli_bench', 'cli_lift', 'main']
+           'cli_train_teacher', 'cli_distill', 'cli_demo', 'cli_evaluate', 'cli_bench', 'cli_export', 'cli_lift',
+           'main']
 
 # %% ../nbs/A9_cli.ipynb #17bfb813
 class UsageError(SystemExit):
@@ -299,14 +301,21 @@ def cli_bench(argv=None) -> int:
     p = Parser(prog='scjd bench', description='Parameters and FLOPs per 3D pose of the teacher and every student '
                'of the paper (Tables I, IV, VI) next to the printed numbers, then a quick throughput benchmark.')
     p.add_argument('--kernel', type=positive_int, default=None, help='deconvolution kernel of the students (default: = stride; the table also shows 3)')
-    p.add_argument('--batch-sizes', default='1,64', help='comma-separated batch sizes for the throughput benchmark (default 1,64)')
-    p.add_argument('--iters', type=positive_int, default=5, help='timed repetitions per model and batch size (default 5)')
+    p.add_argument('--batch-sizes', default=None, help='comma-separated batch sizes for the throughput benchmark (default 1,64; with --inference 1,256)')
+    p.add_argument('--iters', type=positive_int, default=None, help='timed repetitions per model and batch size (default 5; with --inference 3 rounds)')
     p.add_argument('--device', default=None, help="'cpu', 'cuda', ... (default: CUDA when available, else CPU)")
     p.add_argument('--threads', type=positive_int, default=None, help='torch CPU threads (default: torch\'s own)')
     p.add_argument('--models', default='all', choices=('all', 'paper'), help="'all', or 'paper' for the teacher and the three main students only")
     p.add_argument('--no-table', action='store_true', help='skip the complexity table')
     p.add_argument('--no-speed', action='store_true', help='skip the throughput benchmark')
+    g = p.add_argument_group('inference benchmark (CPU)')
+    g.add_argument('--inference', action='store_true', help='instead of the quick throughput benchmark: eager / fast (compiled, '
+                   'folded tail) / onnxruntime inference of the teacher and the three paper students against their FLOPs and a '
+                   'matmul, with the goals (compiles four models: minutes)')
+    g.add_argument('--chunk', type=positive_int, default=16, help='windows per chunk of the fast path (default 16)')
+    g.add_argument('--no-onnx', action='store_true', help='leave the onnxruntime column out')
     a = p.parse_args(argv)
+    a.batch_sizes = a.batch_sizes or ('1,256' if a.inference else '1,64')
     try: bs = [positive_int(b) for b in a.batch_sizes.split(',') if b.strip()]
     except argparse.ArgumentTypeError: p.error(f'--batch-sizes: expected comma-separated positive integers, got {a.batch_sizes!r}')
     if not bs: p.error(f'--batch-sizes: expected comma-separated positive integers, got {a.batch_sizes!r}')
@@ -317,16 +326,54 @@ def cli_bench(argv=None) -> int:
         kernels = (None, 3) if a.kernel in (None, 3) else (None, a.kernel)
         tab = complexity_table(kernels=kernels)
         print(format_table(tab, digits={k: (1 if 'mflops' in k else 2) for r in tab for k in r}))
-    if not a.no_speed:
+    if a.inference and not a.no_speed:
+        if device.type != 'cpu': raise UsageError(f'scjd bench: --inference measures the CPU paths, got --device {a.device}')
+        if ONNX_MISSING and not a.no_onnx:
+            raise UsageError(f'scjd bench: the onnxruntime column needs {", ".join(ONNX_MISSING)} (pip install -e ".[onnx]"), or pass --no-onnx')
+        print(); inference_benchmark(bs, rounds=a.iters or 3, chunk=a.chunk, onnx=not a.no_onnx)
+    elif not a.no_speed:
         rows = PAPER_ROWS if a.models == 'all' else [r for r in PAPER_ROWS if r.model == 'teacher' or (r.model == 'scjd' and r.C == 16 and r.depth == 4)]
         models = bench_models(rows, a.kernel)
         ref = next(n for n in models if n.startswith('teacher'))
         res = []
         for B in bs:
-            out = benchmark({n: m for n, (m, _) in models.items()}, batch_size=B, device=device, iters=a.iters, reference=ref)
+            out = benchmark({n: m for n, (m, _) in models.items()}, batch_size=B, device=device, iters=a.iters or 5, reference=ref)
             for r in out: r['mflops'] = models[r['model']][1]
             res += out
         print(); print(format_table(res, digits=dict(poses_per_s=0, ms_per_batch=2, speedup=2, mflops=1)))
+    return 0
+
+# %% ../nbs/A9_cli.ipynb #a7b7c12c
+def _export_name(path: Path) -> str:
+    "A file name for the model at `path`: its run folder's name for `model.pt` / `last.pt`, else the file's stem."
+    if path.is_dir(): return path.name
+    return (path.parent.parent.name if path.parent.name == 'checkpoints' else path.parent.name) if path.stem in ('model', 'last') else path.stem
+
+def cli_export(argv=None) -> int:
+    "`scjd export`: ONNX files of the inference forms of teacher and students, each checked against onnxruntime."
+    p = Parser(prog='scjd export', description='Write the inference form of models (a student with its Eq. 5-7 tail folded, '
+               'or a teacher) as ONNX files with a dynamic batch axis, each checked against the PyTorch model in onnxruntime.')
+    p.add_argument('--model', action='append', help='a run folder or model file (scjd train-teacher / scjd distill); repeat for '
+                   "several (default: the paper's teacher and its three students with random weights)")
+    p.add_argument('--out', required=True, help='output folder for the .onnx files')
+    p.add_argument('--opset', type=positive_int, default=ONNX_OPSET, help=f'ONNX opset (default {ONNX_OPSET})')
+    p.add_argument('--tol', type=float, default=1e-4, help='largest |onnxruntime - PyTorch| accepted (default 1e-4)')
+    a = p.parse_args(argv)
+    if ONNX_MISSING: raise UsageError(f'scjd export: needs {", ".join(ONNX_MISSING)}: pip install -e ".[onnx]"')
+    out = Path(a.out)
+    if out.exists() and not out.is_dir(): raise UsageError(f'scjd export: --out {out}: is a file, expected a folder')
+    if a.model:
+        models = {}
+        for m in a.model:
+            name = _export_name(Path(m))
+            models[name if name not in models else f'{name}_{len(models)}'] = load_model(m).model
+    else: models = {n.replace(' ', '_').replace('=', ''): m for n, (m, _) in inference_models().items()}
+    for name, m in models.items():
+        path = export_onnx(m, out/f'{name}.onnx', opset=a.opset)
+        x = torch.randn(3, m.num_frame, m.num_joints, m.in_chans)
+        with torch.no_grad(): d = (OrtModel(path)(x) - m(x)).abs().max().item()
+        if not d <= a.tol: raise ValueError(f'{path}: onnxruntime differs from PyTorch by {d:.1e}, more than --tol {a.tol:g}')
+        print(f'{path}  {path.stat().st_size / 1e6:.2f} MB  max |onnxruntime - torch| = {d:.1e}')
     return 0
 
 # %% ../nbs/A9_cli.ipynb #2d3736db
@@ -372,6 +419,7 @@ COMMANDS = {  # command -> (function, one-line help)
     'distill':       (cli_distill,       'train an SCJD student from a frozen teacher (or without distillation)'),
     'evaluate':      (cli_evaluate,      'evaluate runs or checkpoints: MPJPE / P-MPJPE per action, flip test-time augmentation'),
     'bench':         (cli_bench,         'parameters, FLOPs and throughput of teacher and students against the paper'),
+    'export':        (cli_export,        'ONNX files of the inference forms of teacher and students, checked in onnxruntime'),
     'lift':          (cli_lift,          "lift a detector's 2D keypoints (COCO JSON, OpenPose, npy/npz) to 3D: npz, offline viewer, BVH"),
 }
 
