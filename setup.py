@@ -36,6 +36,7 @@ setuptools.setup(
                 + [f'Programming Language :: Python :: {v}' for v in py_versions[py_versions.index(min_python):]],
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
     include_package_data=True,
+    package_data={cfg['lib_name']: ['assets/*.pt']},   # the shipped teacher (scjd.checkpoint.SHIPPED)
     python_requires='>=' + min_python,
     install_requires=requirements,
     extras_require={'dev': dev_requirements + onnx_requirements, 'onnx': onnx_requirements},

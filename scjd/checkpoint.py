@@ -4,7 +4,7 @@
 
 # %% ../nbs/A6_checkpoint.ipynb #ee9e4fe2
 from __future__ import annotations
-import contextlib, hashlib, json, os, warnings
+import contextlib, hashlib, importlib.resources, json, os, warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -19,9 +19,10 @@ from .models.student import build_student
 from .distill.loss import freeze
 
 # %% auto #0
-__all__ = ['atomic_save', 'atomic_write_text', 'json_default', 'write_json', 'load_checkpoint', 'RunFolderError', 'fingerprint',
-           'model_fingerprint', 'data_fingerprint', 'run_identity', 'identity_diff', 'run_lock', 'open_run',
-           'save_model', 'Loaded', 'load_model', 'load_teacher', 'find_models']
+__all__ = ['ASSETS', 'SHIPPED', 'atomic_save', 'atomic_write_text', 'json_default', 'write_json', 'load_checkpoint',
+           'RunFolderError', 'fingerprint', 'model_fingerprint', 'data_fingerprint', 'run_identity', 'identity_diff',
+           'run_lock', 'open_run', 'save_model', 'Loaded', 'shipped_path', 'save_half', 'load_model', 'load_teacher',
+           'find_models']
 
 # %% ../nbs/A6_checkpoint.ipynb #ea8fd24b
 def _save_to(obj, t):
@@ -183,9 +184,32 @@ def _poseformer_config(m: PoseFormer) -> TrainConfig:
     return TrainConfig(f_teacher=m.num_frame, teacher_dim=m.embed_dim_ratio, teacher_depth=m.depth, num_heads=m.num_heads,
                        mlp_ratio=m.mlp_ratio, drop_path=0.)
 
+ASSETS = Path(str(importlib.resources.files('scjd')))/'assets'   # inside the installed package (setup.py: package_data)
+SHIPPED = {'builtin': 'builtin_teacher.pt'}   # models shipped inside the package, by name
+
+def shipped_path(name: str = 'builtin') -> Path:
+    "The file of a model shipped with the package (`SHIPPED`): `load_model('builtin')` reads it."
+    if name not in SHIPPED: raise ValueError(f'shipped model: expected one of {sorted(SHIPPED)}, got {name!r}')
+    p = ASSETS/SHIPPED[name]
+    if not p.is_file(): raise FileNotFoundError(f'{p} is missing from this installation of scjd (reinstall it, or train the teacher: scjd train-teacher --preset cpu-teacher)')
+    return p
+
+def _resolve_source(source):
+    "A shipped model's name (when no file or folder of that name exists) → its file; anything else unchanged."
+    if isinstance(source, str) and source in SHIPPED and not Path(source).exists(): return shipped_path(source)
+    return source
+
+def save_half(source, path) -> Path:
+    "A copy of a model file (`model.pt` or run folder) with its floating-point weights stored in float16: how the shipped teacher is kept small."
+    p = Path(source); p = p/'model.pt' if p.is_dir() else p
+    ck = load_checkpoint(p)
+    if not isinstance(ck, dict) or 'kind' not in ck: raise ValueError(f'save_half: {p} is not a model.pt written by save_model')
+    return atomic_save({**ck, 'model': {k: v.half() if v.is_floating_point() else v for k, v in ck['model'].items()}}, path)
+
 def load_model(source, config=None, device='cpu') -> Loaded:
-    "Rebuild a model (eval mode) from a run folder, `model.pt`, training checkpoint, PoseFormer checkpoint, or a state dict + `config`."
-    ck, name = source, 'this checkpoint'
+    """Rebuild a model (eval mode) from a run folder, `model.pt`, training checkpoint, PoseFormer checkpoint, a state dict +
+    `config`, or the name of a model shipped with the package ('builtin': the teacher of the built-in data)."""
+    ck, name = _resolve_source(source), 'this checkpoint'
     if isinstance(ck, (str, Path)):
         path = Path(ck)
         if path.is_dir(): path = path/'model.pt'
@@ -224,8 +248,9 @@ def load_model(source, config=None, device='cpu') -> Loaded:
 def load_teacher(source, cfg: TrainConfig | None = None):
     """A frozen teacher from any model file `load_model` reads. Returns (teacher, cfg) with `cfg`'s teacher fields
     (f_T, C_T, depth) set from the checkpoint (a warning says what changed)."""
+    source = _resolve_source(source)
     if isinstance(source, (str, Path)) and not Path(source).exists():
-        raise FileNotFoundError(f'teacher checkpoint not found: {source} (train one with `scjd train-teacher`)')
+        raise FileNotFoundError(f'teacher checkpoint not found: {source} (train one with `scjd train-teacher`, or use the shipped one: \'builtin\')')
     teacher, tcfg, kind = load_model(source)
     if kind != 'teacher': raise ValueError(f'load_teacher: {source} holds a {kind}, expected a teacher')
     cfg = cfg or tcfg

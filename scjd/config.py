@@ -163,21 +163,22 @@ def _cpu_models(**kw):
     L = 3, f_S = 27) and 2:1 widths at half the paper's (C_T = 16, C_S = 8, heads of width 4), depth 2; the head's last Linear
     zero-initialised and the weighted mean over frames started at the plain mean: with PyTorch's default init the head
     predicts ~1 m poses at step 0 and the encoders collapse to features that ignore the input within tens of steps (the
-    mean-pose plateau); batches of 64 (the plateau costs a number of optimiser steps, not of samples); AdamW lr 2e-3 without
-    decay on biases, LayerNorms and position embeddings; no stochastic depth."""
+    mean-pose plateau); batches of 64 for the teacher, 32 for the students (the plateau costs a number of optimiser steps,
+    not of samples); AdamW lr 2e-3 without decay on biases, LayerNorms and position embeddings; no stochastic depth."""
     return TrainConfig(**{**dict(f_teacher=81, stride=3, teacher_dim=16, teacher_depth=2, num_heads=4, student_dim=8, student_depth=2,
                                  student_heads=2, drop_path=0., head_init='zero', mean_init='uniform', wd_exclude=True,
                                  batch_size=64, lr=2e-3), **kw})
 
 def _preset_cpu_teacher():
-    """The teacher shipped with the package (`scjd.checkpoint.load_teacher('builtin')`): 15 epochs of 1000 steps of 64
-    windows (960k windows, 8 passes over the built-in training data), lr × 0.8 per epoch, validation MPJPE every epoch."""
-    return _cpu_models(epochs=15, max_steps=1000, lr_decay=0.8, eval_every=1, N=scaled_N(15))
+    """The teacher shipped with the package (`scjd.checkpoint.load_teacher('builtin')`): 10 epochs of 500 steps of 64
+    windows (320k windows, under 3 passes over the built-in training data; about 75 minutes on one CPU thread), lr × 0.75 per
+    epoch, validation MPJPE every epoch."""
+    return _cpu_models(epochs=10, max_steps=500, lr_decay=0.75, eval_every=1, N=scaled_N(10))
 
 def _preset_cpu():
     """The demo's students on 2 CPU cores (the teacher is the shipped one): a fixed amount of work, not a time limit
-    (6 epochs of 150 steps of 64 windows), lr × 0.8 per epoch, N scaled to the run."""
-    return _cpu_models(epochs=6, max_steps=150, lr_decay=0.8, N=scaled_N(6))
+    (7 epochs of 300 steps of 32 windows), lr × 0.85 per epoch, N scaled to the run, the learning curve every epoch."""
+    return _cpu_models(epochs=7, max_steps=300, batch_size=32, lr_decay=0.85, eval_every=1, N=scaled_N(7))
 
 def _preset_tiny():
     "Seconds: tests. f_T = 9, L = 3 (f_S = 3), C = 8/4, depth 1, 2 epochs of at most 4 steps."
