@@ -197,13 +197,12 @@ def cli_distill(argv=None):
     p = _common_parser('distill', 'Train the SCJD student on the sparse window (every L-th frame of f_T) with Eq. 8: '
                        'L_reg + α L_emb + β L_attn + γ L_temp, the teacher frozen. --no-distill trains the same student with L_reg only.')
     g = p.add_argument_group('distillation')
-    g.add_argument('--teacher', help='teacher: a run folder or model.pt of `scjd train-teacher`, or a PoseFormer checkpoint (.bin)')
+    g.add_argument('--teacher', default='builtin', help="teacher: 'builtin' (default: the one shipped with scjd, trained on the built-in data), a run folder or model.pt of `scjd train-teacher`, or a PoseFormer checkpoint (.bin)")
     g.add_argument('--no-distill', action='store_true', help='train the student without a teacher (L_reg only)')
     for k, h in (('alpha', 'α, weight of L_emb'), ('beta', 'β, weight of L_attn'), ('gamma', 'γ, weight of L_temp')):
         g.add_argument(f'--{k}', type=float, help=h)
     g.add_argument('--N', type=nonneg_int, help="Eq. 1's switch epoch"); g.add_argument('--K', type=positive_int, help='Eq. 1 top-K')
     a = p.parse_args(argv)
-    if not a.no_distill and not a.teacher: p.error('--teacher is required (or --no-distill)')
     setup_distributed()
     cfg = _config_from_args(a, 'distill', alpha=a.alpha, beta=a.beta, gamma=a.gamma, N=a.N, K=a.K)
     run = _run_folder(a, 'student_plain' if a.no_distill else 'student', 'distill')
@@ -223,9 +222,10 @@ def cli_distill(argv=None):
 # %% ../nbs/A9_cli.ipynb #9f079319
 def cli_demo(argv=None):
     "`scjd demo`: the end-to-end comparison on the built-in data (no download); writes runs/demo/."
-    p = Parser(prog='scjd demo', description='End to end on the built-in synthetic data: train the teacher '
-               '(PoseFormer), distil the SCJD student, train the same student without distillation, evaluate all three '
-               '(MPJPE, P-MPJPE) and write a report to runs/demo/. About 10 min on 2 CPU cores; uses the GPU when there is one.')
+    p = Parser(prog='scjd demo', description='End to end on the built-in synthetic data: distil the SCJD student from the teacher '
+               'shipped with scjd (PoseFormer, f_T = 81), train the same student without distillation, evaluate all three '
+               '(MPJPE, P-MPJPE) and write a report to runs/demo/. About 10 min on 2 CPU cores; uses the GPU when there is one '
+               '(the gpu preset trains its own teacher at the paper\'s widths).')
     p.add_argument('--preset', choices=sorted(TRAIN_PRESETS), help="recipe (default: 'gpu' with CUDA, else 'cpu')")
     p.add_argument('--out', default='runs/demo', help='output folder (default: runs/demo)')
     p.add_argument('--synthetic-preset', default=None, choices=list(DATA_PRESETS), help="built-in data preset (default: 'default'; 'tiny' with --preset tiny)")
@@ -236,6 +236,9 @@ def cli_demo(argv=None):
     p.add_argument('--resume', action='store_true', help='continue the runs in --out (each resumes only if it is the same run)')
     p.add_argument('--overwrite', action='store_true', help='start over even if --out holds a finished demo')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
+    t = p.add_mutually_exclusive_group()
+    t.add_argument('--train-teacher', action='store_true', help='train the teacher here instead of loading the shipped one')
+    t.add_argument('--teacher', help='a teacher to load (run folder, model.pt, PoseFormer .bin) instead of the shipped one')
     a = p.parse_args(argv)
     if a.resume and a.overwrite: p.error('--resume and --overwrite exclude each other')
     try: device = resolve_device(a.device)
@@ -246,8 +249,9 @@ def cli_demo(argv=None):
     ev = DEMO_EVAL.get(name, {})
     frames = a.eval_frames if a.eval_frames is not None else ev.get('frames')
     try: cmp, rep = run_demo(cfg, a.out, a.synthetic_preset or ('tiny' if name == 'tiny' else 'default'), frames, ev.get('cameras'),
-                             a.resume, overwrite=a.overwrite)
+                             a.resume, overwrite=a.overwrite, teacher='train' if a.train_teacher else a.teacher)
     except RunFolderError as e: raise UsageError(f'scjd demo: {e}') from None
+    except (FileNotFoundError, ValueError) as e: raise UsageError(f'scjd demo: {e}') from None
     print(cmp.markdown())
     print(f"\nwrote {a.out}/report.md, report.json, loss.png, results.png, results.html in {rep['times_s']['total_s']:.0f} s")
     return 0
@@ -382,7 +386,7 @@ def cli_lift(argv=None) -> int:
     p = argparse.ArgumentParser(prog='scjd lift', description='Lift 2D keypoints from a detector (COCO keypoint JSON, OpenPose folder, '
                                 'or a .npy/.npz [T, 17, 2|3] array) to 3D Human3.6M joints; writes poses_3d.npz, viewer.html, motion.bvh, report.json.')
     p.add_argument('input', help='COCO keypoint results .json, an OpenPose --write_json folder, or a .npy/.npz array')
-    p.add_argument('--model', help='a run folder holding one model, or a model file (scjd train-teacher / scjd distill)')
+    p.add_argument('--model', help='a run folder holding one model, or a model file (scjd train-teacher / scjd distill); default: the teacher shipped with scjd')
     p.add_argument('--out', required=True, help='output folder')
     p.add_argument('--format', default='auto', choices=('auto', 'coco', 'openpose', 'array'), help='input format (default: from the path)')
     p.add_argument('--joints', choices=('coco', 'h36m'), help='joint order of a .npy/.npz array')

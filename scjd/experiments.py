@@ -13,14 +13,15 @@ from .data import eval_subset
 from .synthetic import load_synthetic
 from .runtime import resolve_device
 from .config import preset, TrainConfig
-from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError
+from .models import build_student
+from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError, load_model, load_teacher
 from .train import train_teacher, distill, train_student
-from .evaluate import evaluate, compare
-from .viz import plot_history, results_figure, per_action_figure, save_figure, write_html
+from .evaluate import evaluate, compare, curve_fn
+from .viz import plot_history, curves_figure, relation_matrices, plot_matrix, results_figure, per_action_figure, save_figure, write_html
 
 # %% auto #0
-__all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'PAPER_FIG1', 'DEMO_EVAL', 'table_iv', 'run_variants', 'variants_table', 'run_id',
-           'measure', 'delta', 'pm_table', 'run_demo']
+__all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
+           'variants_table', 'run_id', 'measure', 'delta', 'pm_table', 'run_demo', 'demo_teacher_source']
 
 # %% ../nbs/12_experiments.ipynb #fa2f1307
 def table_iv(f_T, L):
@@ -152,50 +153,80 @@ DEMO_EVAL = {'cpu': dict(frames=150, cameras=(0,)), 'tiny': dict(frames=40, came
              'paper': dict(frames=None, cameras=None)}   # evaluation subset per preset: frames per test sequence, cameras
 
 def run_demo(cfg: TrainConfig, out='runs/demo', synthetic_preset='default', eval_frames=None, eval_cameras=None,
-             resume=False, data=None, overwrite=False):
-    "Teacher, distilled student, plain student on the built-in data; returns the `Comparison` and writes `out/`."
+             resume=False, data=None, overwrite=False, teacher=None):
+    """Teacher, distilled student, plain student on the built-in data; returns the `Comparison` and writes `out/`.
+    `teacher`: None picks the teacher shipped with the package when `cfg`'s teacher is its recipe and the data are the
+    default built-in set, else trains one in `out/teacher`; 'train' always trains; anything else is a model `load_teacher` reads."""
     out = Path(out)
     done = [p.relative_to(out).as_posix() for p in [out/'report.json', *sorted(out.glob('*/model.pt'))] if p.exists()]
     if done and not (resume or overwrite):
         raise RunFolderError(f'{out} holds a finished demo ({", ".join(done)}); pass --resume (resume=True) to continue its runs, '
                              '--overwrite (overwrite=True) to start over, or another --out')
-    with run_lock(out): return _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume and not overwrite, data, overwrite)
+    with run_lock(out): return _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume and not overwrite, data, overwrite, teacher)
 
-def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, data, overwrite):
+TEACHER_FIELDS = ('f_teacher', 'teacher_dim', 'teacher_depth', 'num_heads', 'mlp_ratio')
+
+def demo_teacher_source(cfg: TrainConfig, synthetic_preset='default', data=None, teacher=None):
+    "What `run_demo` does for its teacher: 'train', or the model source it loads ('builtin' when `cfg`'s teacher is the shipped one's recipe on the default data)."
+    if teacher is not None: return teacher
+    if data is not None or synthetic_preset != 'default': return 'train'
+    shipped = load_model('builtin').config
+    return 'builtin' if all(getattr(cfg, k) == getattr(shipped, k) for k in TEACHER_FIELDS) else 'train'
+
+def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, data, overwrite, teacher):
     times, t0 = {}, time.time()
+    source = demo_teacher_source(cfg, synthetic_preset, data, teacher)
     ds = data if data is not None else load_synthetic(synthetic_preset)
     train, test = ds.sequences('train'), ds.sequences('test')
+    seqs = eval_subset(test, eval_frames, eval_cameras)
+    curve = curve_fn(seqs) if cfg.eval_every else None        # the learning curves: the evaluation subset, every eval_every epochs
     times['data_s'] = time.time() - t0
     print(f'scjd demo: {ds.name}: {sum(len(s) for s in train)} training windows in {len(train)} sequences; '
           f'f_T={cfg.f_teacher}, L={cfg.stride}, f_S={cfg.f_student}, {cfg.epochs} epochs'
-          + (f' of at most {cfg.max_steps} steps' if cfg.max_steps else '') + f' × batch {cfg.batch_size}; device {resolve_device(cfg.device)}', flush=True)
-    t = time.time(); teacher, h_t = train_teacher(cfg, train, out/'teacher', resume, overwrite); times['teacher_s'] = time.time() - t
-    t = time.time(); student, h_s = distill(cfg, train, teacher, out/'student_scjd', resume, overwrite); times['student_scjd_s'] = time.time() - t
-    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite); times['student_plain_s'] = time.time() - t
+          + (f' of at most {cfg.max_steps} steps' if cfg.max_steps else '') + f' × batch {cfg.batch_size}; device {resolve_device(cfg.device)}; '
+          + ('teacher: trained here' if source == 'train' else f'teacher: {source}' + (' (shipped with scjd)' if source == 'builtin' else '')), flush=True)
     t = time.time()
-    seqs = eval_subset(test, eval_frames, eval_cameras)
+    if source == 'train': teacher_m, h_t = train_teacher(cfg, train, out/'teacher', resume, overwrite, eval_fn=curve)
+    else: (teacher_m, cfg), h_t = load_teacher(source, cfg), []
+    times['teacher_s'] = time.time() - t
+    torch.manual_seed(cfg.seed); s0 = build_student(cfg)     # the students' common start (the same seed as both runs)
+    t = time.time(); student, h_s = distill(cfg, train, teacher_m, out/'student_scjd', resume, overwrite, eval_fn=curve); times['student_scjd_s'] = time.time() - t
+    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite, eval_fn=curve); times['student_plain_s'] = time.time() - t
+    t = time.time()
     names = {'teacher': f'teacher (f_T={cfg.f_teacher})', 'scjd': f'SCJD student (f_S={cfg.f_student})',
              'plain': f'student w/o KD (f_S={cfg.f_student})'}
-    cmp = compare({names['teacher']: teacher, names['scjd']: student, names['plain']: plain}, seqs,
+    cmp = compare({names['teacher']: teacher_m, names['scjd']: student, names['plain']: plain}, seqs,
                   flip_tta=cfg.flip_tta, device=resolve_device(cfg.device))
     times['evaluate_s'] = time.time() - t
-    times['total_s'] = time.time() - t0
-    plot_history({'teacher': h_t, 'SCJD student': h_s, 'student w/o KD': h_p}, out/'loss.png', title='training losses (per epoch means)')
+    hists = {**({'teacher': h_t} if h_t else {}), 'SCJD student': h_s, 'student w/o KD': h_p}
+    plot_history(hists, out/'loss.png', title='training losses (per-epoch means)')
+    save_figure(curves_figure(hists, {f"{names['teacher']}, final": cmp.results[names['teacher']].mpjpe['Average']}), out/'curves.png')
     save_figure(results_figure(cmp), out/'results.png')
     write_html(per_action_figure(cmp, 'MPJPE (mm) per action, built-in data'), out/'results.html')
+    x_t = torch.as_tensor(np.stack([s.positions_2d[:cfg.f_teacher] for s in seqs[:8] if len(s) >= cfg.f_teacher]))
+    dev = resolve_device(cfg.device)
+    R = relation_matrices(teacher_m.to(dev), {'student at step 0': s0.to(dev), 'SCJD student': student, 'student w/o KD': plain}, x_t.to(dev), cfg.stride, cfg.tap)
+    write_html(plot_matrix(R, title="Eq. 3's relation matrices M(F), mean over 8 test windows: teacher and students"), out/'relation.html')
+    times['total_s'] = time.time() - t0
     ev = f"first {eval_frames} frames of each test sequence" if eval_frames else 'every frame of each test sequence'
     ev += f", cameras {list(eval_cameras)}" if eval_cameras is not None else ', all cameras'
-    report = {'config': cfg.to_dict(), 'data': ds.name, 'train_windows': sum(len(s) for s in train),
+    report = {'config': cfg.to_dict(), 'data': ds.name, 'train_windows': sum(len(s) for s in train), 'teacher': source,
               'eval_subset': ev, 'eval_frames_scored': next(iter(cmp.results.values())).frames,
               'device': str(resolve_device(cfg.device)), 'torch_threads': torch.get_num_threads(),
-              'times_s': {k: round(v, 1) for k, v in times.items()}, 'results': cmp.to_dict()}
+              'times_s': {k: round(v, 1) for k, v in times.items()}, 'results': cmp.to_dict(),
+              'curves': {k: [{f: r[f] for f in r if f in ('epoch', 'reg', 'emb', 'attn', 'temp', 'loss', 'val_mpjpe', 'val_p_mpjpe')} for r in h]
+                         for k, h in hists.items()},
+              'relation': {k: np.round(v.cpu().numpy(), 4).tolist() for k, v in R.items()}}
     write_json(out/'report.json', report)
     md = [f'# scjd demo', '', f'Data: `{ds.name}` (built-in, synthetic), {report["train_windows"]} training windows; '
           f'evaluation on the {ev} ({report["eval_frames_scored"]} frames), flip test-time augmentation {"on" if cfg.flip_tta else "off"}.', '',
+          'Teacher: ' + ('trained here (`teacher/`).' if source == 'train' else f'`{source}`' + (', shipped with scjd (`scjd train-teacher --preset cpu-teacher` retrains it).' if source == 'builtin' else '.')), '',
           f'Recipe: f_T = {cfg.f_teacher}, L = {cfg.stride} (f_S = {cfg.f_student}), C_T = {cfg.teacher_dim}, C_S = {cfg.student_dim}, '
           f'depth {cfg.teacher_depth}/{cfg.student_depth}, {cfg.epochs} epochs' + (f' × ≤ {cfg.max_steps} steps' if cfg.max_steps else '')
           + f' × batch {cfg.batch_size}, AdamW lr {cfg.lr} × {cfg.lr_decay}/epoch, α={cfg.alpha} β={cfg.beta} γ={cfg.gamma}, N={cfg.N}, K={cfg.K}.', '',
           'Times (s): ' + ', '.join(f'{k[:-2]} {v:.0f}' for k, v in report['times_s'].items()), '',
-          cmp.markdown(), '', '![losses](loss.png)', '', '![results](results.png)', '', '[per-action chart](results.html)', '']
+          cmp.markdown(), '', '![learning curves](curves.png)', '', '![losses](loss.png)', '', '![results](results.png)', '',
+          '[per-action chart](results.html) · [relation matrices M(F_T), M(F_S)](relation.html)', '']
     atomic_write_text(out/'report.md', '\n'.join(md))
     return cmp, report
+

@@ -16,11 +16,14 @@ from .skeleton import JOINT_NAMES, BONES, JOINTS_LEFT, JOINTS_RIGHT, NUM_JOINTS,
 from .metrics import root_relative
 from .data import atomic_write
 from .evaluate import predict_sequence
+from .sampling import sparse_indices
+from .distill.relation import joint_relation
 
 # %% auto #0
 __all__ = ['PALETTE', 'PART_NAMES', 'setup_plotly', 'write_html', 'limb_side', 'up_rotation', 'plot_skeleton_3d', 'plot_pose_2d',
-           'plot_matrix', 'widget_player', 'attention_figure', 'plot_history', 'save_figure', 'results_figure',
-           'per_action_figure', 'plot_clip', 'plot_per_joint', 'speed_figure', 'bars', 'fig1']
+           'plot_matrix', 'widget_player', 'attention_figure', 'relation_matrices', 'plot_history', 'save_figure',
+           'curves_figure', 'results_figure', 'per_action_figure', 'plot_clip', 'plot_per_joint', 'speed_figure',
+           'bars', 'fig1']
 
 # %% ../nbs/A7_viz.ipynb #0f3cae09
 def setup_plotly(renderer: str | None = None) -> str:
@@ -227,6 +230,19 @@ def attention_figure(maps, frame: int = 0, sample: int = 0, names=JOINT_NAMES, t
                       yaxis=dict(autorange='reversed', title='query joint'), xaxis=dict(title='key joint'))
     return fig
 
+# %% ../nbs/A7_viz.ipynb #dcd265fb
+@torch.no_grad()
+def relation_matrices(teacher, students: dict, x_t: torch.Tensor, stride: int, tap: str = 'spatial') -> dict:
+    "{name: [J,J]} mean M(F) (Eq. 3, unmasked) over windows and frames: the teacher's on the student's frames (`sparse_indices`) of `x_t [B,f_T,J,2]`, each student's on those same frames."
+    idx = torch.as_tensor(sparse_indices(x_t.shape[1], stride))
+    full = torch.ones(x_t.shape[2], x_t.shape[2], dtype=torch.bool)
+    _, ft = teacher.eval()(x_t, return_features=True)
+    out = {'teacher M(F_T)': joint_relation(ft[tap][:, idx], full, include_self=True).mean((0, 1))}
+    for name, s in students.items():
+        _, fs = s.eval()(x_t[:, idx], return_features=True)
+        out[name] = joint_relation(fs[tap], full, include_self=True).mean((0, 1))
+    return out
+
 # %% ../nbs/A7_viz.ipynb #4fd4d6b5
 PART_NAMES = {'reg': 'L_reg (MPJPE, m)', 'emb': 'L_emb (Eq. 1)', 'attn': 'L_attn (Eq. 4)', 'temp': 'L_temp (Eq. 6)', 'loss': 'total (Eq. 8)'}
 
@@ -253,6 +269,22 @@ def save_figure(fig, path, dpi: int = 80) -> Path:
     p = atomic_write(path, lambda t: fig.savefig(t, dpi=dpi))
     plt.close(fig)
     return p
+
+# %% ../nbs/A7_viz.ipynb #ff8714d1
+def curves_figure(histories: dict, levels: dict | None = None, key: str = 'val_mpjpe', path=None, title='validation MPJPE (mm)',
+                  x: str = 'epoch'):
+    "One line per run of `key` against `x` (`{name: log records}`), dashed horizontal lines for `levels` (`{name: mm}`)."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(5.2, 3.2))
+    for name, h in histories.items():
+        pts = [(r[x], r[key]) for r in h if key in r]
+        if pts: ax.plot(*zip(*pts), marker='o', ms=3, label=name)
+    for name, v in (levels or {}).items(): ax.axhline(v, ls='--', lw=1, color='k', label=f'{name}: {v:.1f}')
+    if not ax.lines: raise ValueError(f'curves_figure: no run logged {key!r} and no levels given')
+    ax.set_xlabel(x); ax.set_ylabel(key.replace('val_', '').replace('_', '-').upper() + ' (mm)'); ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7); fig.tight_layout()
+    if path is not None: save_figure(fig, path)
+    return fig
 
 # %% ../nbs/A7_viz.ipynb #249914ef
 def results_figure(cmp):
