@@ -11,11 +11,11 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['COCO_NAMES', 'OPENPOSE_TO_COCO', 'OPENPOSE_LAYOUTS', 'COCO_LIMBS', 'FACE_OFFSETS', 'MODEL_FPS', 'NO_MODEL',
-           'BVH_BRANCHES', 'CAM_TO_BVH', 'REST_DIRS', 'coco_to_h36m', 'coco_like_from_h36m', 'detector_like',
-           'Detections', 'read_coco_json', 'read_openpose', 'read_array', 'read_keypoints', 'write_coco_json',
-           'write_openpose', 'select_person', 'fill_gaps', 'resample', 'resolve_model', 'lift_2d', 'swing', 'euler_zyx',
-           'bvh_skeleton', 'bvh_motion', 'write_bvh', 'viewer_figure', 'LiftResult', 'lift']
+__all__ = ['COCO_NAMES', 'OPENPOSE_TO_COCO', 'OPENPOSE_LAYOUTS', 'COCO_LIMBS', 'FACE_OFFSETS', 'MODEL_FPS', 'BVH_BRANCHES',
+           'CAM_TO_BVH', 'REST_DIRS', 'coco_to_h36m', 'coco_like_from_h36m', 'detector_like', 'Detections',
+           'read_coco_json', 'read_openpose', 'read_array', 'read_keypoints', 'write_coco_json', 'write_openpose',
+           'select_person', 'fill_gaps', 'resample', 'resolve_model', 'lift_2d', 'swing', 'euler_zyx', 'bvh_skeleton',
+           'bvh_motion', 'write_bvh', 'viewer_figure', 'LiftResult', 'lift']
 
 # %% ../nbs/A8_lift.ipynb #7d9913dd
 from .skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS, BONES, check_pose
@@ -340,15 +340,11 @@ def resample(x, fps_in: float, fps_out: float, n_out: int | None = None):
     return x[i] * (1 - w) + x[np.minimum(i + 1, T - 1)] * w
 
 # %% ../nbs/A8_lift.ipynb #8fa3f52a
-NO_MODEL = ('no model given: pass --model RUN_OR_CHECKPOINT (a run folder or model.pt from `scjd train-teacher` or '
-            '`scjd distill`); this version of scjd ships no pretrained model yet')
-
 def resolve_model(model=None, device=None):
-    "(model in eval mode, the frame rate it was trained at) from a loaded model, a model file `load_model` reads, or a run folder holding one model; None: the model shipped with the package."
+    "(model in eval mode, the frame rate it was trained at) from a loaded model, a model file `load_model` reads, or a run folder holding one model; None: the teacher shipped with the package."
     if isinstance(model, torch.nn.Module):
         return (model if device is None else model.to(resolve_device(device))).eval(), MODEL_FPS
-    if model is None:   # the default: the teacher shipped with the package
-        raise ValueError(NO_MODEL)   # the line to change once scjd ships one: return resolve_model(<the shipped teacher's file>, device)
+    if model is None: return load_model('builtin', device=resolve_device(device)).model.eval(), MODEL_FPS
     p = Path(model)
     if p.is_dir():
         try: found = find_models(p)

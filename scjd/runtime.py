@@ -110,7 +110,7 @@ def safe_load(path, map_location='cpu', what: str = 'checkpoint'):
         raise ValueError(f'{path}: not a readable {what} (truncated or corrupt: {first})') from None
 
 # %% ../nbs/A5_runtime.ipynb #aeb3b980
-SLOW_HINT = 'slow cell skipped: set SCJD_SLOW=1 (e.g. `SCJD_SLOW=1 jupyter lab`) to run it; its saved results are read below'
+SLOW_HINT = 'slow cell skipped: set SCJD_SLOW=1 (e.g. `SCJD_SLOW=1 jupyter lab`) to run it (the notebook as shipped shows what it printed)'
 
 def slow_enabled() -> bool:
     "True when the environment asks for the slow cells (`SCJD_SLOW=1`)."
