@@ -253,7 +253,7 @@ def cli_demo(argv=None):
     except RunFolderError as e: raise UsageError(f'scjd demo: {e}') from None
     except (FileNotFoundError, ValueError) as e: raise UsageError(f'scjd demo: {e}') from None
     print(cmp.markdown())
-    print(f"\nwrote {a.out}/report.md, report.json, loss.png, results.png, results.html in {rep['times_s']['total_s']:.0f} s")
+    print(f"\nwrote {a.out}/report.md, report.json, loss.png, curves.png, results.png, results.html, relation.html in {rep['times_s']['total_s']:.0f} s")
     return 0
 
 # %% ../nbs/A9_cli.ipynb #5f1a768f
