@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from .data import eval_subset
 from .synthetic import load_synthetic
-from .runtime import resolve_device
+from .runtime import resolve_device, seed_everything
 from .config import preset, TrainConfig
 from .models import build_student
 from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError, load_model, load_teacher
@@ -189,7 +189,7 @@ def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, dat
     if source == 'train': teacher_m, h_t = train_teacher(cfg, train, out/'teacher', resume, overwrite, eval_fn=curve)
     else: (teacher_m, cfg), h_t = load_teacher(source, cfg), []
     times['teacher_s'] = time.time() - t
-    torch.manual_seed(cfg.seed); s0 = build_student(cfg)     # the students' common start (the same seed as both runs)
+    seed_everything(cfg.seed); s0 = build_student(cfg)       # the students' common start: what distill / train_student build first
     t = time.time(); student, h_s = distill(cfg, train, teacher_m, out/'student_scjd', resume, overwrite, eval_fn=curve); times['student_scjd_s'] = time.time() - t
     t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite, eval_fn=curve); times['student_plain_s'] = time.time() - t
     t = time.time()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/A5_runtime.ipynb #ab22202b
 from __future__ import annotations
-import contextlib, os, pickle, random
+import contextlib, os, pickle, random, zipfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -105,7 +105,7 @@ def safe_load(path, map_location='cpu', what: str = 'checkpoint'):
             raise ValueError(f'{path}: refused to load: {_refusal(str(e))} (only tensors, numbers, strings, containers '
                              'and numpy arrays are read; nothing in a model file may run code)') from None
         raise ValueError(f'{path}: not a readable {what} (truncated or corrupt: {str(e).splitlines()[0] if str(e) else type(e).__name__})') from None
-    except Exception as e:
+    except (RuntimeError, EOFError, ValueError, KeyError, IndexError, UnicodeError, zipfile.BadZipFile) as e:   # torch.load on a damaged file
         first = str(e).splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(f'{path}: not a readable {what} (truncated or corrupt: {first})') from None
 
