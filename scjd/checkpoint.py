@@ -185,13 +185,15 @@ def _poseformer_config(m: PoseFormer) -> TrainConfig:
                        mlp_ratio=m.mlp_ratio, drop_path=0.)
 
 ASSETS = Path(str(importlib.resources.files('scjd')))/'assets'   # inside the installed package (setup.py: package_data)
-SHIPPED = {'builtin': 'builtin_teacher.pt'}   # models shipped inside the package, by name
+SHIPPED = {'builtin': 'builtin_teacher.pt',          # models shipped inside the package, by name: the teacher of the built-in data,
+           'builtin-student': 'builtin_student.pt',  # the `cpu` recipe's SCJD student distilled from it (Eq. 8 as written, seed 0)
+           'builtin-plain': 'builtin_plain.pt'}      # the same student trained without distillation (seed 0)
 
 def shipped_path(name: str = 'builtin') -> Path:
     "The file of a model shipped with the package (`SHIPPED`): `load_model('builtin')` reads it."
     if name not in SHIPPED: raise ValueError(f'shipped model: expected one of {sorted(SHIPPED)}, got {name!r}')
     p = ASSETS/SHIPPED[name]
-    if not p.is_file(): raise FileNotFoundError(f'{p} is missing from this installation of scjd (reinstall it, or train the teacher: scjd train-teacher --preset cpu-teacher)')
+    if not p.is_file(): raise FileNotFoundError(f'{p} is missing from this installation of scjd (reinstall scjd)')
     return p
 
 def _resolve_source(source):
@@ -208,7 +210,7 @@ def save_half(source, path) -> Path:
 
 def load_model(source, config=None, device='cpu') -> Loaded:
     """Rebuild a model (eval mode) from a run folder, `model.pt`, training checkpoint, PoseFormer checkpoint, a state dict +
-    `config`, or the name of a model shipped with the package ('builtin': the teacher of the built-in data)."""
+    `config`, or the name of a model shipped with the package (`SHIPPED`: 'builtin' is the teacher of the built-in data)."""
     ck, name = _resolve_source(source), 'this checkpoint'
     if isinstance(ck, (str, Path)):
         path = Path(ck)

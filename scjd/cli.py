@@ -386,7 +386,7 @@ def cli_lift(argv=None) -> int:
     p = argparse.ArgumentParser(prog='scjd lift', description='Lift 2D keypoints from a detector (COCO keypoint JSON, OpenPose folder, '
                                 'or a .npy/.npz [T, 17, 2|3] array) to 3D Human3.6M joints; writes poses_3d.npz, viewer.html, motion.bvh, report.json.')
     p.add_argument('input', help='COCO keypoint results .json, an OpenPose --write_json folder, or a .npy/.npz array')
-    p.add_argument('--model', help='a run folder holding one model, or a model file (scjd train-teacher / scjd distill); default: the teacher shipped with scjd')
+    p.add_argument('--model', help="a run folder holding one model, a model file (scjd train-teacher / scjd distill), or a shipped model: 'builtin' (the teacher, default), 'builtin-student' (the SCJD student, every 3rd frame)")
     p.add_argument('--out', required=True, help='output folder')
     p.add_argument('--format', default='auto', choices=('auto', 'coco', 'openpose', 'array'), help='input format (default: from the path)')
     p.add_argument('--joints', choices=('coco', 'h36m'), help='joint order of a .npy/.npz array')

@@ -14,14 +14,16 @@ from .synthetic import load_synthetic
 from .runtime import resolve_device, seed_everything
 from .config import preset, TrainConfig
 from .models import build_student
-from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError, load_model, load_teacher
-from .train import train_teacher, distill, train_student
+from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError, load_model, load_teacher, save_model
+from .train import train_teacher, distill, train_student, fit, make_sampler
+from .distill.loss import DistillLoss, RegressionLoss, GradProbe, student_groups
 from .evaluate import evaluate, compare, curve_fn
 from .viz import plot_history, curves_figure, relation_matrices, plot_matrix, results_figure, per_action_figure, save_figure, write_html
 
 # %% auto #0
-__all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
-           'variants_table', 'run_id', 'measure', 'delta', 'pm_table', 'run_demo', 'demo_teacher_source']
+__all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'REGIME', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
+           'variants_table', 'run_id', 'measure', 'delta', 'pm_table', 'regime_run', 'regime_rows', 'run_demo',
+           'demo_teacher_source']
 
 # %% ../nbs/12_experiments.ipynb #fa2f1307
 def table_iv(f_T, L):
@@ -140,6 +142,55 @@ def pm_table(rows, extra=(), ref=None):
                      + f"{r['MPJPE']:.1f} ± {r['MPJPE_std']:.1f} | {r['P-MPJPE']:.1f} ± {r['P-MPJPE_std']:.1f} | "
                      + ', '.join(f'{x:.1f}' for x in r['MPJPE_per_seed']) + f" | {len(r['seeds'])} |" + d)
     return '\n'.join(lines)
+
+# %% ../nbs/12_experiments.ipynb #946bb7b4
+REGIME = {'plain': {'distill': False}, 'sum': {'distill': True}, 'mean': {'distill': True, 'attn_reduction': 'mean'},
+          'equalised': {'distill': True, 'alpha': 0.7, 'beta': 0.028, 'gamma': 0.6},
+          'no_emb': {'distill': True, 'alpha': 0.}, 'no_attn': {'distill': True, 'beta': 0.}, 'no_temp': {'distill': True, 'gamma': 0.},
+          'dense27_plain': {'distill': False, 'f_teacher': 27, 'stride': 1},
+          **{f'weights {a} {b} {g}': {'distill': True, 'alpha': a, 'beta': b, 'gamma': g} for a, b, g in ((1, 1, .1), (1, 1, 1), (.01, .01, 1), (.1, .1, 1))}}
+
+def regime_run(name: str, seed: int, variants: dict = REGIME, preset_name: str = 'cpu', data=None, teacher='builtin',
+               eval_frames=150, eval_cameras=(0,), probe_every: int = 100, out=None, models=None) -> dict:
+    """Train variant `name` of `variants` with `seed` under `preset_name` (through a `GradProbe`), evaluate it on the test
+    subset and return the record; `out`: folder for `<name>_seed<seed>.json`, `models`: folder for its `model.pt` file.
+    `data`: a PoseDataset (default: the default built-in set); `teacher`: any source `load_teacher` reads."""
+    if name not in variants: raise ValueError(f'regime_run: expected a variant among {sorted(variants)}, got {name!r}')
+    v = dict(variants[name]); kd = v.pop('distill')
+    cfg = preset(preset_name, progress=False, seed=seed, **v)
+    ds = data if data is not None else load_synthetic('default')
+    seqs = eval_subset(ds.sequences('test'), eval_frames, eval_cameras)
+    t0 = time.time()
+    if kd: tm, cfg = load_teacher(teacher, cfg)
+    seed_everything(cfg.seed); student = build_student(cfg)       # as distill / train_student start
+    probe = GradProbe(DistillLoss(tm, cfg) if kd else RegressionLoss('student'), student_groups(student), every=probe_every)
+    hist = fit(student, probe, make_sampler(cfg, ds.sequences('train')), cfg, None, eval_fn=curve_fn(seqs), desc=name)
+    r = evaluate(student, seqs, flip_tta=cfg.flip_tta)
+    rec = {'variant': name, 'overrides': variants[name], 'seed': seed, 'distill': kd, 'config': cfg.to_dict(),
+           'MPJPE': r.mpjpe['Average'], 'P-MPJPE': r.p_mpjpe['Average'], 'frames': r.frames, 'history': hist,
+           'probe': probe.records, 'seconds': round(time.time() - t0, 1), 'threads': torch.get_num_threads()}
+    if models is not None: save_model(Path(models)/f'{name}_seed{seed}.pt', student, cfg, 'student', distilled=kd)
+    if out is not None: write_json(Path(out)/f'{name}_seed{seed}.json', rec)
+    return rec
+
+def regime_rows(folder, names=None) -> dict:
+    """{variant: row} from the `regime_run` files in `folder`: MPJPE / P-MPJPE mean and sample std over the seeds found,
+    per seed, and the fields `pm_table` and `delta` read."""
+    recs = {}
+    for f in sorted(Path(folder).glob('*_seed*.json')):
+        r = json.loads(f.read_text()); recs.setdefault(r['variant'], []).append(r)
+    rows = {}
+    for n in (names or sorted(recs)):
+        rs = sorted(recs.get(n, []), key=lambda r: r['seed'])
+        if not rs: continue
+        m, p, c = np.array([r['MPJPE'] for r in rs]), np.array([r['P-MPJPE'] for r in rs]), rs[0]['config']
+        sd = lambda a: float(a.std(ddof=1)) if len(a) > 1 else 0.
+        rows[n] = {'distill': rs[0]['distill'], 'f_T': c['f_teacher'], 'L': c['stride'], 'f_S': c['f_teacher'] // c['stride'],
+                   'alpha': c['alpha'], 'beta': c['beta'], 'gamma': c['gamma'], 'attn_reduction': c['attn_reduction'],
+                   'MPJPE': float(m.mean()), 'MPJPE_std': sd(m), 'P-MPJPE': float(p.mean()), 'P-MPJPE_std': sd(p),
+                   'MPJPE_per_seed': m.round(2).tolist(), 'P-MPJPE_per_seed': p.round(2).tolist(),
+                   'seeds': [r['seed'] for r in rs], 'seconds': sum(r['seconds'] for r in rs), 'records': rs}
+    return rows
 
 # %% ../nbs/12_experiments.ipynb #3d51a5d8
 PAPER_FIG1 = {   # Table I: method → [(f, MFLOPs, MPJPE mm)] on Human3.6M with CPN 2D input

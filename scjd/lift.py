@@ -22,7 +22,7 @@ from .skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS, BONES, check_pose
 from .camera import project_to_2d, normalize_screen_coordinates, image_coordinates
 from .data import atomic_write, save_npz
 from .runtime import resolve_device
-from .checkpoint import load_model, find_models, write_json
+from .checkpoint import load_model, find_models, write_json, SHIPPED
 from .evaluate import predict_chunks
 from .viz import write_html, limb_side
 
@@ -341,10 +341,12 @@ def resample(x, fps_in: float, fps_out: float, n_out: int | None = None):
 
 # %% ../nbs/A8_lift.ipynb #8fa3f52a
 def resolve_model(model=None, device=None):
-    "(model in eval mode, the frame rate it was trained at) from a loaded model, a model file `load_model` reads, or a run folder holding one model; None: the teacher shipped with the package."
+    "(model in eval mode, the frame rate it was trained at) from a loaded model, a model file `load_model` reads, a run folder holding one model, or the name of a model shipped with the package (`SHIPPED`); None: the shipped teacher."
     if isinstance(model, torch.nn.Module):
         return (model if device is None else model.to(resolve_device(device))).eval(), MODEL_FPS
-    if model is None: return load_model('builtin', device=resolve_device(device)).model.eval(), MODEL_FPS
+    if model is None: model = 'builtin'
+    if isinstance(model, str) and model in SHIPPED and not Path(model).exists():
+        return load_model(model, device=resolve_device(device)).model.eval(), MODEL_FPS
     p = Path(model)
     if p.is_dir():
         try: found = find_models(p)

@@ -12,7 +12,8 @@ from .embedding import embedding_loss
 from .relation import attention_loss
 
 # %% auto #0
-__all__ = ['temporal_loss', 'mpjpe_loss', 'total_loss', 'RegressionLoss', 'freeze', 'DistillLoss']
+__all__ = ['TERMS', 'temporal_loss', 'mpjpe_loss', 'total_loss', 'RegressionLoss', 'freeze', 'DistillLoss', 'student_groups',
+           'term_gradients', 'grad_record', 'GradProbe', 'equalising_weights']
 
 # %% ../../nbs/07_total_loss.ipynb #7558dcb3
 def temporal_loss(y_hat_s: torch.Tensor, y_t: torch.Tensor) -> torch.Tensor:
@@ -80,3 +81,78 @@ class DistillLoss:
         if c.gamma: parts['temp'] = temporal_loss(fs['upsampled'], ft['temporal'])
         parts['loss'] = total_loss(parts, c.alpha, c.beta, c.gamma)
         return parts
+
+# %% ../../nbs/07_total_loss.ipynb #a553d712
+TERMS = ('reg', 'emb', 'attn', 'temp')                    # Eq. 8's terms, in the order of the equation
+
+def student_groups(student: nn.Module) -> dict:
+    "The student's parameters by part: spatial encoder, temporal encoder, upsampler (Eq. 5 + weighted mean), head, Eq. 1's FC."
+    g = {'spatial': [], 'temporal': [], 'upsample': [], 'head': [], 'align': []}
+    for n, p in student.named_parameters():
+        k = ('spatial' if n.startswith('Spatial') else 'temporal' if n.startswith(('blocks', 'Temporal')) else
+             'upsample' if n.startswith(('upsample', 'weighted_mean')) else 'head' if n.startswith('head') else
+             'align' if n.startswith('align') else None)
+        if k is None: raise ValueError(f'student_groups: expected SCJDStudent parameters, got {n!r}, which belongs to no part')
+        g[k].append(p)
+    return g
+
+def term_gradients(parts: dict, weights: dict, groups: dict) -> dict:
+    "{term: {part: flat gradient of w_k L_k}} for the terms in `parts` (zeros where a term does not reach a parameter)."
+    params = [p for ps in groups.values() for p in ps]
+    out = {}
+    for k in TERMS:
+        if k not in parts: continue
+        gs = torch.autograd.grad(weights[k] * parts[k], params, retain_graph=True, allow_unused=True)
+        flat, i = {}, 0
+        for name, ps in groups.items():
+            flat[name] = torch.cat([(g if g is not None else torch.zeros_like(p)).reshape(-1) for g, p in zip(gs[i:i + len(ps)], ps)])
+            i += len(ps)
+        out[k] = flat
+    return out
+
+def _cos(a, b): return float(a @ b / (a.norm() * b.norm())) if a.norm() > 0 and b.norm() > 0 else float('nan')
+
+def grad_record(parts: dict, weights: dict, groups: dict) -> dict:
+    """Per term: its value, weight, gradient norm (all parameters and per part) and, for the distillation terms, the
+    cosine of its gradient with L_reg's (all parameters and per part; NaN where either gradient is zero)."""
+    G = term_gradients(parts, weights, groups)
+    cat = {k: torch.cat(list(v.values())) for k, v in G.items()}
+    rec = {}
+    for k, v in G.items():
+        r = {'value': float(parts[k].detach()), 'weight': weights[k], 'norm': float(cat[k].norm()),
+             **{f'norm_{g}': float(x.norm()) for g, x in v.items()}}
+        if k != 'reg': r.update(cos_reg=_cos(cat[k], cat['reg']), **{f'cos_reg_{g}': _cos(x, G['reg'][g]) for g, x in v.items()})
+        rec[k] = r
+    return rec
+
+class GradProbe:
+    """`loss_fn` for the trainer that also records `grad_record` of its parts every `every` calls (in `records`);
+    the step the trainer takes is the one `loss_fn` alone gives."""
+    def __init__(self, loss_fn, groups: dict, every: int = 100):
+        if every < 1: raise ValueError(f'every: expected a positive number of steps, got {every}')
+        self.loss_fn, self.groups, self.every, self.calls, self.records = loss_fn, groups, every, 0, []
+        c = getattr(loss_fn, 'cfg', None)
+        self.weights = {'reg': 1., **({'emb': c.alpha, 'attn': c.beta, 'temp': c.gamma} if c is not None else {})}
+        for a in ('teacher', 'which', 'cfg'):                 # what a run's identity reads from its loss
+            if hasattr(loss_fn, a): setattr(self, a, getattr(loss_fn, a))
+    def __call__(self, model, batch, epoch):
+        parts = self.loss_fn(model, batch, epoch)
+        if self.calls % self.every == 0 and torch.is_grad_enabled():
+            self.records.append({'step': self.calls, 'epoch': epoch, **grad_record(parts, self.weights, self.groups)})
+        self.calls += 1
+        return parts
+
+# %% ../../nbs/07_total_loss.ipynb #362b46e3
+def equalising_weights(loss_fn, student: nn.Module, batches, epoch: int = 1) -> dict:
+    """{'alpha', 'beta', 'gamma'}: each distillation term's weight that matches its mean gradient norm over `batches` (all
+    the student's parameters) to L_reg's; `loss_fn` must compute every term (no zero weight)."""
+    norms, groups = {k: [] for k in TERMS}, student_groups(student)
+    for b in batches:
+        parts = loss_fn(student, b, epoch)
+        missing = [k for k in TERMS if k not in parts]
+        if missing: raise ValueError(f'equalising_weights: expected a loss with all of {list(TERMS)}, got none for {missing} (a zero weight?)')
+        r = grad_record(parts, {k: 1. for k in TERMS}, groups)
+        for k in TERMS: norms[k].append(r[k]['norm'])
+    if not norms['reg']: raise ValueError('equalising_weights: expected at least one batch, got none')
+    m = {k: sum(v) / len(v) for k, v in norms.items()}
+    return {w: m['reg'] / m[k] for w, k in (('alpha', 'emb'), ('beta', 'attn'), ('gamma', 'temp'))}
