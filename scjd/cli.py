@@ -357,7 +357,7 @@ def cli_export(argv=None) -> int:
     "`scjd export`: ONNX files of the inference forms of teacher and students, each checked against onnxruntime."
     p = Parser(prog='scjd export', description='Write the inference form of models (a student with its Eq. 5-7 tail folded, '
                'or a teacher) as ONNX files with a dynamic batch axis, each checked against the PyTorch model in onnxruntime.')
-    p.add_argument('--model', action='append', help='a run folder or model file (scjd train-teacher / scjd distill); repeat for '
+    p.add_argument('--model', action='append', help='a run folder, a model file (scjd train-teacher / scjd distill) or a shipped model (builtin, builtin-student, builtin-plain); repeat for '
                    "several (default: the paper's teacher and its three students with random weights)")
     p.add_argument('--out', required=True, help='output folder for the .onnx files')
     p.add_argument('--opset', type=positive_int, default=ONNX_OPSET, help=f'ONNX opset (default {ONNX_OPSET})')

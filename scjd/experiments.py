@@ -12,7 +12,7 @@ import torch
 from .data import eval_subset
 from .synthetic import load_synthetic
 from .runtime import resolve_device, seed_everything
-from .config import preset, TrainConfig
+from .config import preset, TrainConfig, scaled_N
 from .models import build_student
 from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError, load_model, load_teacher, save_model
 from .train import train_teacher, distill, train_student, fit, make_sampler
@@ -148,7 +148,8 @@ REGIME = {'plain': {'distill': False}, 'sum': {'distill': True}, 'mean': {'disti
           'equalised': {'distill': True, 'alpha': 0.7, 'beta': 0.028, 'gamma': 0.6},
           'no_emb': {'distill': True, 'alpha': 0.}, 'no_attn': {'distill': True, 'beta': 0.}, 'no_temp': {'distill': True, 'gamma': 0.},
           'dense27_plain': {'distill': False, 'f_teacher': 27, 'stride': 1},
-          **{f'weights {a} {b} {g}': {'distill': True, 'alpha': a, 'beta': b, 'gamma': g} for a, b, g in ((1, 1, .1), (1, 1, 1), (.01, .01, 1), (.1, .1, 1))}}
+          'plain-3x': {'distill': False, 'epochs': 21, 'N': scaled_N(21)}, 'sum-3x': {'distill': True, 'epochs': 21, 'N': scaled_N(21)},
+          **{f'weights-{a}-{b}-{g}': {'distill': True, 'alpha': a, 'beta': b, 'gamma': g} for a, b, g in ((1, 1, .1), (1, 1, 1), (.01, .01, 1), (.1, .1, 1))}}
 
 def regime_run(name: str, seed: int, variants: dict = REGIME, preset_name: str = 'cpu', data=None, teacher='builtin',
                eval_frames=150, eval_cameras=(0,), probe_every: int = 100, out=None, models=None) -> dict:
@@ -186,7 +187,7 @@ def regime_rows(folder, names=None) -> dict:
         m, p, c = np.array([r['MPJPE'] for r in rs]), np.array([r['P-MPJPE'] for r in rs]), rs[0]['config']
         sd = lambda a: float(a.std(ddof=1)) if len(a) > 1 else 0.
         rows[n] = {'distill': rs[0]['distill'], 'f_T': c['f_teacher'], 'L': c['stride'], 'f_S': c['f_teacher'] // c['stride'],
-                   'alpha': c['alpha'], 'beta': c['beta'], 'gamma': c['gamma'], 'attn_reduction': c['attn_reduction'],
+                   **{w: c[w] if rs[0]['distill'] else 0. for w in ('alpha', 'beta', 'gamma')}, 'attn_reduction': c['attn_reduction'],
                    'MPJPE': float(m.mean()), 'MPJPE_std': sd(m), 'P-MPJPE': float(p.mean()), 'P-MPJPE_std': sd(p),
                    'MPJPE_per_seed': m.round(2).tolist(), 'P-MPJPE_per_seed': p.round(2).tolist(),
                    'seeds': [r['seed'] for r in rs], 'seconds': sum(r['seconds'] for r in rs), 'records': rs}
