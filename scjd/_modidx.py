@@ -263,6 +263,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'scjd.experiments.run_demo': ('experiments.html#run_demo', 'scjd/experiments.py'),
                                   'scjd.experiments.run_id': ('experiments.html#run_id', 'scjd/experiments.py'),
                                   'scjd.experiments.run_variants': ('experiments.html#run_variants', 'scjd/experiments.py'),
+                                  'scjd.experiments.seed_stats': ('experiments.html#seed_stats', 'scjd/experiments.py'),
                                   'scjd.experiments.table_iv': ('experiments.html#table_iv', 'scjd/experiments.py'),
                                   'scjd.experiments.variants_table': ('experiments.html#variants_table', 'scjd/experiments.py')},
             'scjd.extras.distilpose': { 'scjd.extras.distilpose.DistilPoseConfig': ( 'e1_distilpose.html#distilposeconfig',

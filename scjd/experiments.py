@@ -22,8 +22,8 @@ from .viz import plot_history, curves_figure, relation_matrices, plot_matrix, re
 
 # %% auto #0
 __all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'REGIME', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
-           'variants_table', 'run_id', 'measure', 'delta', 'pm_table', 'regime_run', 'regime_rows', 'run_demo',
-           'demo_teacher_source']
+           'variants_table', 'run_id', 'measure', 'seed_stats', 'delta', 'pm_table', 'regime_run', 'regime_rows',
+           'run_demo', 'demo_teacher_source']
 
 # %% ../nbs/12_experiments.ipynb #fa2f1307
 def table_iv(f_T, L):
@@ -111,13 +111,16 @@ def measure(preset_name, variants, seeds, train_seqs, test_seqs, teacher=None, c
                     tmp = f.with_suffix(f'.tmp{os.getpid()}'); tmp.write_text(json.dumps(r, indent=1)); os.replace(tmp, f)
             per.append(r)
         if not per: continue
-        m, p = np.array([r['MPJPE'] for r in per]), np.array([r['P-MPJPE'] for r in per])
         rows[name] = {**{k: per[0][k] for k in ('distill', 'f_T', 'L', 'f_S', 'alpha', 'beta', 'gamma', 'params_M')},
-                      'MPJPE': float(m.mean()), 'MPJPE_std': float(m.std(ddof=1)) if len(m) > 1 else 0., 'P-MPJPE': float(p.mean()),
-                      'P-MPJPE_std': float(p.std(ddof=1)) if len(p) > 1 else 0.,
-                      'MPJPE_per_seed': m.round(2).tolist(), 'P-MPJPE_per_seed': p.round(2).tolist(),
-                      'seeds': [r['run']['seed'] for r in per], 'seconds': sum(r['seconds'] for r in per)}
+                      **seed_stats(per), 'seeds': [r['run']['seed'] for r in per]}
     return rows
+
+def seed_stats(per: list) -> dict:
+    "MPJPE and P-MPJPE of per-seed records: mean, sample std (ddof = 1; 0 for one seed), per seed; and their total seconds."
+    m, p = (np.array([r[k] for r in per]) for k in ('MPJPE', 'P-MPJPE'))
+    sd = lambda a: float(a.std(ddof=1)) if len(a) > 1 else 0.
+    return {'MPJPE': float(m.mean()), 'MPJPE_std': sd(m), 'P-MPJPE': float(p.mean()), 'P-MPJPE_std': sd(p),
+            'MPJPE_per_seed': m.round(2).tolist(), 'P-MPJPE_per_seed': p.round(2).tolist(), 'seconds': sum(r['seconds'] for r in per)}
 
 def delta(a, b):
     """MPJPE of row `a` minus row `b` and its standard error. Rows with the same seeds are compared seed by seed (paired:
@@ -184,13 +187,10 @@ def regime_rows(folder, names=None) -> dict:
     for n in (names or sorted(recs)):
         rs = sorted(recs.get(n, []), key=lambda r: r['seed'])
         if not rs: continue
-        m, p, c = np.array([r['MPJPE'] for r in rs]), np.array([r['P-MPJPE'] for r in rs]), rs[0]['config']
-        sd = lambda a: float(a.std(ddof=1)) if len(a) > 1 else 0.
+        c = rs[0]['config']
         rows[n] = {'distill': rs[0]['distill'], 'f_T': c['f_teacher'], 'L': c['stride'], 'f_S': c['f_teacher'] // c['stride'],
                    **{w: c[w] if rs[0]['distill'] else 0. for w in ('alpha', 'beta', 'gamma')}, 'attn_reduction': c['attn_reduction'],
-                   'MPJPE': float(m.mean()), 'MPJPE_std': sd(m), 'P-MPJPE': float(p.mean()), 'P-MPJPE_std': sd(p),
-                   'MPJPE_per_seed': m.round(2).tolist(), 'P-MPJPE_per_seed': p.round(2).tolist(),
-                   'seeds': [r['seed'] for r in rs], 'seconds': sum(r['seconds'] for r in rs), 'records': rs}
+                   **seed_stats(rs), 'seeds': [r['seed'] for r in rs], 'records': rs}
     return rows
 
 # %% ../nbs/12_experiments.ipynb #3d51a5d8
