@@ -316,7 +316,7 @@ def cli_bench(argv=None) -> int:
     g.add_argument('--inference', action='store_true', help='instead of the quick throughput benchmark: eager / fast (compiled, '
                    'folded tail) / onnxruntime inference of the teacher and the three paper students against their FLOPs and a '
                    'matmul, with the goals (compiles four models: minutes)')
-    g.add_argument('--chunk', type=positive_int, default=16, help='windows per chunk of the fast path (default 16)')
+    g.add_argument('--chunk', type=positive_int, default=None, help='windows per chunk of the fast path (default: auto_chunk, 16 or 432 frames)')
     g.add_argument('--no-onnx', action='store_true', help='leave the onnxruntime column out')
     a = p.parse_args(argv)
     a.batch_sizes = a.batch_sizes or ('1,256' if a.inference else '1,64')
@@ -334,7 +334,7 @@ def cli_bench(argv=None) -> int:
         if device.type != 'cpu': raise UsageError(f'scjd bench: --inference measures the CPU paths, got --device {a.device}')
         if ONNX_MISSING and not a.no_onnx:
             raise UsageError(f'scjd bench: the onnxruntime column needs {", ".join(ONNX_MISSING)} (pip install -e ".[onnx]"), or pass --no-onnx')
-        print(); inference_benchmark(bs, rounds=a.iters or 3, chunk=a.chunk, onnx=not a.no_onnx)
+        print(); inference_benchmark(bs, rounds=a.iters or 3, chunk=a.chunk or 'auto', onnx=not a.no_onnx)
     elif not a.no_speed:
         rows = PAPER_ROWS if a.models == 'all' else [r for r in PAPER_ROWS if r.model == 'teacher' or (r.model == 'scjd' and r.C == 16 and r.depth == 4)]
         models = bench_models(rows, a.kernel)

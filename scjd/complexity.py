@@ -25,10 +25,11 @@ _ort = None if ONNX_MISSING else importlib.import_module('onnxruntime')
 
 
 # %% auto #0
-__all__ = ['ONNX_PACKAGES', 'ONNX_MISSING', 'PAPER_ROWS', 'ATTENTION_IMPLS', 'ADOPTED', 'BACKENDS', 'ONNX_OPSET', 'BENCH_MATMULS',
-           'count_params', 'count_flops', 'PaperRow', 'complexity_table', 'format_table', 'time_interleaved',
-           'benchmark', 'bench_models', 'attention', 'attention_framewise', 'LeanBlock', 'FastPoseFormer', 'Chunked',
-           'compiled', 'AOTIModel', 'fast', 'check_onnx', 'export_onnx', 'ort_session', 'OrtModel', 'inference_models',
+__all__ = ['ONNX_PACKAGES', 'ONNX_MISSING', 'PAPER_ROWS', 'ATTENTION_IMPLS', 'CHUNK_FRAMES', 'ADOPTED', 'BACKENDS', 'ONNX_OPSET',
+           'BENCH_MATMULS', 'count_params', 'count_flops', 'PaperRow', 'complexity_table', 'format_table',
+           'time_interleaved', 'benchmark', 'bench_models', 'attention', 'attention_framewise', 'LeanBlock',
+           'FastPoseFormer', 'Chunked', 'compiled', 'AOTIModel', 'auto_chunk', 'fast', 'check_onnx', 'export_onnx',
+           'ort_session', 'OrtModel', 'matmul_calls', 'matmul_replay', 'matmul_floor', 'inference_models',
            'inference_complexity', 'inference_paths', 'paths_max_diff', 'inference_speed', 'inference_goals',
            'inference_benchmark', 'benchmark_attention_paths', 'benchmark_sampler', 'training_throughput',
            'throughput_table']
@@ -283,16 +284,23 @@ class AOTIModel(nn.Module):
         if not 1 <= x.shape[0] <= self.max_batch: raise ValueError(f'AOTIModel: compiled for 1 to {self.max_batch} windows, got {x.shape[0]}')
         return self.runner(x.contiguous())
 
-ADOPTED = dict(spatial='framewise', temporal='sdpa', backend='aoti', chunk=16)   # what `fast` builds (measured below)
+CHUNK_FRAMES = 432   # frames per chunk of `auto_chunk`: 16 windows of 27
+
+def auto_chunk(num_frame: int) -> int:
+    "Windows per chunk for a model of `num_frame` frames: 16, or as many as hold `CHUNK_FRAMES` frames when that is more."
+    return max(16, CHUNK_FRAMES // num_frame)
+
+ADOPTED = dict(spatial='framewise', temporal='sdpa', backend='aoti', chunk='auto')   # what `fast` builds (measured below)
 BACKENDS = ('aoti', 'compile', None)
 
 def fast(model: nn.Module, package_dir=None, **kw) -> nn.Module:
     """The fast exact CPU inference path of `model` (a PoseFormer or an SCJD student): `FastPoseFormer` (folded tail, framewise
     spatial attention), compiled (`backend` 'aoti': ahead of time, its package in `package_dir`; 'compile': torch.compile;
-    None: eager), run in chunks of `chunk` windows. Keywords override `ADOPTED`. Call it under `torch.no_grad()`."""
+    None: eager), run in chunks of `chunk` windows ('auto': `auto_chunk`). Keywords override `ADOPTED`. Call it under `torch.no_grad()`."""
     if bad := set(kw) - set(ADOPTED): raise ValueError(f'fast: unknown options {sorted(bad)}; expected some of {list(ADOPTED)}')
     cfg = {**ADOPTED, **kw}
     backend, chunk, spatial = cfg['backend'], cfg['chunk'], cfg['spatial']
+    if chunk == 'auto': chunk = auto_chunk(model.num_frame)
     if backend not in BACKENDS: raise ValueError(f"fast: backend must be 'aoti', 'compile' or None, got {backend!r}")
     if backend is None and spatial == 'framewise': spatial = 'sdpa'        # the written-out kernel pays only compiled
     m = FastPoseFormer(model, spatial, cfg['temporal']).eval()
@@ -343,6 +351,45 @@ class OrtModel:
         x = x.detach().cpu().numpy().astype(np.float32, copy=False)
         return torch.from_numpy(self.sess.run(None, {'x': np.ascontiguousarray(x)})[0])
 
+# %% ../nbs/11_complexity.ipynb #0fe72429
+from torch.utils._python_dispatch import TorchDispatchMode
+_MM_OPS = {torch.ops.aten.mm.default: torch.mm, torch.ops.aten.addmm.default: torch.addmm,
+           torch.ops.aten.bmm.default: torch.bmm, torch.ops.aten.baddbmm.default: torch.baddbmm}
+
+class _MatmulLog(TorchDispatchMode):
+    def __init__(self): super().__init__(); self.calls = []
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in _MM_OPS:
+            if kwargs: raise NotImplementedError(f'matmul_calls: {func} called with keywords {sorted(kwargs)}')
+            self.calls.append((func, [(tuple(a.shape), a.stride()) for a in args if isinstance(a, torch.Tensor)]))
+        return func(*args, **(kwargs or {}))
+
+def matmul_calls(model: nn.Module, x) -> list:
+    "[(aten op, [(shape, stride) of each tensor argument])] of every matrix product `model(x)` runs, in order (no grad)."
+    with torch.no_grad(), _MatmulLog() as log: model(x)
+    return log.calls
+
+def matmul_replay(calls: list, repeat: int = 1, seed: int = 0):
+    "A callable running the matrix products of `calls` (`matmul_calls`) `repeat` times on random tensors of the same shapes and strides."
+    if bad := [op for op, _ in calls if op not in _MM_OPS]:
+        raise ValueError(f'matmul_replay: expected matrix products ({", ".join(map(str, _MM_OPS))}), got {bad[0]}')
+    g = torch.Generator().manual_seed(seed)
+    def like(s, st):   # random storage viewed with the recorded strides (0 where the model broadcast a bias)
+        return torch.randn(1 + sum((n - 1) * d for n, d in zip(s, st)), generator=g).as_strided(s, st)
+    args = [(_MM_OPS[op], [like(s, st) for s, st in ts]) for op, ts in calls]
+    def run():
+        for _ in range(repeat):
+            for f, a in args: f(*a)
+    return run
+
+def matmul_floor(model: nn.Module, batch: int, chunk: int | str | None = 'auto'):
+    """The matrix products of `fast(model)` (its eager `FastPoseFormer` calls the same ones as the compiled form) for a
+    batch of `batch` windows in chunks of `chunk` (as `fast`), as a `matmul_replay` callable."""
+    if chunk == 'auto': chunk = auto_chunk(model.num_frame)
+    c = batch if chunk is None else min(batch, chunk)
+    fm = FastPoseFormer(model, ADOPTED['spatial'], ADOPTED['temporal']).eval()
+    return matmul_replay(matmul_calls(fm, torch.zeros(c, model.num_frame, model.num_joints, model.in_chans)), math.ceil(batch / c))
+
 # %% ../nbs/11_complexity.ipynb #d3b2f3bf
 BENCH_MATMULS = {'teacher fc1, chunk of 16 ([1296,544]@[544,1088])': (1296, 544, 1088),   # fp32 [M, K] @ [K, N], into a preallocated output
                  'student fc1, chunk of 16 ([432,272]@[272,544])': (432, 272, 544),
@@ -365,7 +412,7 @@ def inference_complexity(models: dict) -> list[dict]:
     for d in out: d['flops_ratio'], d['folded_ratio'] = out[0]['mflops'] / d['mflops'], out[0]['folded_mflops'] / d['folded_mflops']
     return out
 
-def inference_paths(models: dict, work_dir, backend='aoti', chunk: int = 16, onnx: bool = True, log=print) -> dict:
+def inference_paths(models: dict, work_dir, backend='aoti', chunk: int | str = 'auto', onnx: bool = True, log=print) -> dict:
     "name -> {path: callable(x)}: 'eager', 'fast' (`fast(model, backend, chunk)`) and, with `onnx`, 'ort' (onnxruntime)."
     paths, work_dir = {}, Path(work_dir)
     for n, (m, _) in models.items():
@@ -387,13 +434,16 @@ def paths_max_diff(models: dict, paths: dict, windows: int = 20, tol: float = 1e
         assert all(v <= tol for v in out[n].values()), f'{n}: a path differs from the eager model by more than {tol}: {out[n]}'
     return out
 
-def inference_speed(cx: list[dict], models: dict, paths: dict, B: int, rounds: int = 3, min_s: float = 0.3, matmuls=None) -> tuple:
-    "(rows, matmul GFLOP/s): poses/s of every path at batch `B`, speed-ups and GFLOP/s, the matmuls timed in the same rounds."
+def inference_speed(cx: list[dict], models: dict, paths: dict, B: int, rounds: int = 3, min_s: float = 0.3, matmuls=None,
+                    chunk: int | str | None = 'auto') -> tuple:
+    """(rows, matmul GFLOP/s): poses/s of every path at batch `B`, speed-ups and GFLOP/s, and, timed in the same rounds,
+    the matmuls and each model's own matrix products (`matmul_floor` for chunks of `chunk`)."""
     matmuls = BENCH_MATMULS if matmuls is None else matmuls
     jobs = {}
     for n, (m, _) in models.items():
         x = torch.randn(B, m.num_frame, m.num_joints, m.in_chans)
         for k, f in paths[n].items(): jobs[n, k] = (lambda f=f, x=x: f(x))
+        jobs[n, 'floor'] = matmul_floor(m, B, chunk)
     for k, (M, K, N) in matmuls.items():
         a, b, c = torch.randn(M, K), torch.randn(K, N), torch.empty(M, N)
         jobs['mm', k] = (lambda a=a, b=b, c=c: torch.mm(a, b, out=c))
@@ -409,6 +459,7 @@ def inference_speed(cx: list[dict], models: dict, paths: dict, B: int, rounds: i
         r['flops ratio'], r['folded ratio'] = d['flops_ratio'], d['folded_ratio']
         for k in ks: r[f'GF/s {k}'] = (d['mflops'] if k == 'eager' else d['folded_mflops']) * B / t[n, k] / 1e3
         r['fast % mm'] = 100 * r['GF/s fast'] / best
+        r['eager/floor'], r['floor % fast'] = t[n, 'eager'] / t[n, 'floor'], 100 * t[n, 'floor'] / t[n, 'fast']
         rows.append(r)
     return rows, mm
 
@@ -426,12 +477,15 @@ def inference_goals(by_batch: dict) -> list[str]:
         if f'{k} poses/s' in r:
             l = r[f'{k} poses/s'] / r['eager poses/s']
             out.append(f"student f=27 batch-1 latency, eager / {k}: {l:.2f}x (goal >= 3x): {'met' if l >= 3 else 'NOT met'}")
+    out.append(f"  its matrix products alone (matmul_floor) take 1 / {r['eager/floor']:.2f} of the eager time, "
+               f"{r['floor % fast']:.0f}% of the fast path's")
     for n in ('student f=27', 'student f=9', 'student f=3'):
         p = big[n]['fast % mm']
-        out.append(f"{n}: fast path at {p:.0f}% of the best matmul of the run, batch {big[n]['batch']} (goal >= 60%): {'met' if p >= 60 else 'NOT met'}")
+        out.append(f"{n}: fast path at {p:.0f}% of the best matmul of the run, batch {big[n]['batch']} (goal >= 60%): {'met' if p >= 60 else 'NOT met'}"
+                   f"; its own matrix products are {big[n]['floor % fast']:.0f}% of its time")
     return out
 
-def inference_benchmark(batches=(1, 256), rounds: int = 3, min_s: float = 0.3, chunk: int = 16, onnx: bool = True,
+def inference_benchmark(batches=(1, 256), rounds: int = 3, min_s: float = 0.3, chunk: int | str = 'auto', onnx: bool = True,
                         backend='aoti', models: dict | None = None, work_dir=None, matmuls=None, log=print) -> dict:
     """Build, check and time eager / fast / onnxruntime inference of `models` (default `inference_models()`, the first one the
     reference) at every batch size in `batches`, in one run, on this process's torch threads; print the tables and, with
@@ -447,7 +501,7 @@ def inference_benchmark(batches=(1, 256), rounds: int = 3, min_s: float = 0.3, c
     log('max |path - eager| on 20 windows: ' + '; '.join(f'{n} ' + ', '.join(f'{k} {v:.1e}' for k, v in d.items()) for n, d in md.items()))
     speed, mm = {}, {}
     for B in batches:
-        speed[B], mm[B] = inference_speed(cx, models, paths, B, rounds, min_s, matmuls)
+        speed[B], mm[B] = inference_speed(cx, models, paths, B, rounds, min_s, matmuls, chunk)
         log(f'\nbatch {B} (load average {os.getloadavg()[0]:.1f}); matmuls: ' + '; '.join(f'{k} {v:.1f} GF/s' for k, v in mm[B].items()))
         log(format_table(speed[B], digits={k: (0 if 'poses' in k else 1 if 'GF' in k or '%' in k else 2) for k in speed[B][0]}))
     paper = {'student f=27', 'student f=9', 'student f=3'} <= {d['model'] for d in cx}
