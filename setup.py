@@ -34,9 +34,10 @@ setuptools.setup(
                  'Intended Audience :: ' + cfg['audience'],
                  'Natural Language :: ' + cfg['language']]
                 + [f'Programming Language :: Python :: {v}' for v in py_versions[py_versions.index(min_python):]],
-    packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),
+    # scjd/assets holds data only (no __init__.py): named as a package so that setuptools ships it without a warning
+    packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']) + [cfg['lib_name'] + '.assets'],
     include_package_data=True,
-    package_data={cfg['lib_name']: ['assets/*.pt']},   # the shipped teacher (scjd.checkpoint.SHIPPED)
+    package_data={cfg['lib_name'] + '.assets': ['*.pt']},   # the shipped teacher and students (scjd.checkpoint.SHIPPED)
     python_requires='>=' + min_python,
     install_requires=requirements,
     extras_require={'dev': dev_requirements + onnx_requirements, 'onnx': onnx_requirements},
