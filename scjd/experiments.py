@@ -5,8 +5,6 @@
 # %% ../nbs/12_experiments.ipynb #9592bcc3
 from __future__ import annotations
 import hashlib, json, os, time
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -25,7 +23,7 @@ from .viz import plot_history, curves_figure, relation_matrices, plot_matrix, re
 # %% auto #0
 __all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'REGIME', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
            'variants_table', 'run_id', 'measure', 'seed_stats', 'delta', 'pm_table', 'regime_run', 'regime_rows',
-           'run_demo', 'side_by_side', 'demo_teacher_source']
+           'run_demo', 'demo_teacher_source']
 
 # %% ../nbs/12_experiments.ipynb #fa2f1307
 def table_iv(f_T, L):
@@ -223,19 +221,6 @@ def run_demo(cfg: TrainConfig, out='runs/demo', synthetic_preset='default', eval
 
 TEACHER_FIELDS = ('f_teacher', 'teacher_dim', 'teacher_depth', 'num_heads', 'mlp_ratio')
 
-def side_by_side(cfg: TrainConfig) -> bool:
-    """Whether `run_demo` trains its two students at once, each in a process of its own on one thread: on a CPU with two
-    threads or more to give. The students are small, so a second thread speeds a step up little; two runs at once nearly
-    halve the wall time, and a one-thread run is bitwise repeatable."""
-    return resolve_device(cfg.device).type == 'cpu' and torch.get_num_threads() >= 2
-
-def _demo_student(kind, cfg, train, teacher_m, run_dir, resume, overwrite, seqs):
-    "One of `run_demo`'s students ('scjd': distilled from `teacher_m`; 'plain'), in a process of its own on one thread."
-    torch.set_num_threads(1)
-    curve = curve_fn(seqs) if cfg.eval_every else None
-    if kind == 'scjd': distill(cfg, train, teacher_m, run_dir, resume, overwrite, eval_fn=curve)
-    else: train_student(cfg, train, run_dir, resume, overwrite, eval_fn=curve)
-
 def demo_teacher_source(cfg: TrainConfig, synthetic_preset='default', data=None, teacher=None):
     "What `run_demo` does for its teacher: 'train', or the model source it loads ('builtin' when `cfg`'s teacher is the shipped one's recipe on the default data)."
     if teacher is not None: return teacher
@@ -260,18 +245,8 @@ def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, dat
     else: (teacher_m, cfg), h_t = load_teacher(source, cfg), []
     times['teacher_s'] = time.time() - t
     seed_everything(cfg.seed); s0 = build_student(cfg)       # the students' common start: what distill / train_student build first
-    t = time.time(); both = side_by_side(cfg)
-    if both:
-        print('scjd demo: the SCJD student and the plain one train side by side, one thread each (progress: the SCJD student)', flush=True)
-        from scjd import experiments as package   # the job by its module's name, which a spawned process can import
-        with ProcessPoolExecutor(2, mp_context=mp.get_context('spawn')) as ex:
-            jobs = [ex.submit(package._demo_student, 'scjd', cfg, train, teacher_m, out/'student_scjd', resume, overwrite, seqs),
-                    ex.submit(package._demo_student, 'plain', replace(cfg, progress=False), train, None, out/'student_plain', resume, overwrite, seqs)]
-            for j in jobs: j.result()                          # a student's error is raised here, as it was raised there
-        resume, overwrite = True, False                        # both runs are finished on disk: the two calls below read them back
-    student, h_s = distill(cfg, train, teacher_m, out/'student_scjd', resume, overwrite, eval_fn=curve)
-    plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite, eval_fn=curve)
-    times['students_s'] = time.time() - t
+    t = time.time(); student, h_s = distill(cfg, train, teacher_m, out/'student_scjd', resume, overwrite, eval_fn=curve); times['student_scjd_s'] = time.time() - t
+    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite, eval_fn=curve); times['student_plain_s'] = time.time() - t
     t = time.time()
     names = {'teacher': f'teacher (f_T={cfg.f_teacher})', 'scjd': f'SCJD student (f_S={cfg.f_student})',
              'plain': f'student w/o KD (f_S={cfg.f_student})'}
@@ -292,7 +267,7 @@ def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, dat
     ev += f", cameras {list(eval_cameras)}" if eval_cameras is not None else ', all cameras'
     report = {'config': cfg.to_dict(), 'data': ds.name, 'train_windows': sum(len(s) for s in train), 'teacher': source,
               'eval_subset': ev, 'eval_frames_scored': next(iter(cmp.results.values())).frames,
-              'device': str(resolve_device(cfg.device)), 'torch_threads': torch.get_num_threads(), 'students_side_by_side': both,
+              'device': str(resolve_device(cfg.device)), 'torch_threads': torch.get_num_threads(),
               'times_s': {k: round(v, 1) for k, v in times.items()}, 'results': cmp.to_dict(),
               'curves': {k: [{f: r[f] for f in r if f in ('epoch', 'reg', 'emb', 'attn', 'temp', 'loss', 'val_mpjpe', 'val_p_mpjpe')} for r in h]
                          for k, h in hists.items()},
