@@ -17,8 +17,8 @@ from .runtime import device_of, resolve_device, dist_info
 from .checkpoint import write_json, atomic_write_text
 
 # %% auto #0
-__all__ = ['model_windows', 'predict_chunks', 'predict_sequence', 'EvalResult', 'evaluate', 'peak_memory', 'Comparison',
-           'compare', 'evaluate_run', 'curve_fn']
+__all__ = ['model_windows', 'shares_frames', 'predict_chunks', 'predict_sequence', 'EvalResult', 'evaluate', 'peak_memory',
+           'Comparison', 'compare', 'evaluate_run', 'curve_fn']
 
 # %% ../nbs/10_evaluation.ipynb #5fbdb346
 from .sampling import windows_2d, sparse_indices
@@ -45,21 +45,39 @@ def model_windows(model, stride: int | None = None, f_teacher: int | None = None
     return f_teacher, stride
 
 # %% ../nbs/10_evaluation.ipynb #dc27f81d
-@torch.no_grad()
-def _predict_windows(model, x, flip_tta: bool):
-    "x [n, f_S, 17, 2] -> root-relative predictions [n, 17, 3] (float32, on x's device)."
-    n = len(x)
-    inp = torch.cat([x, flip_pose(x)]) if flip_tta else x
-    out = model(inp)
+def _centre(out, n: int, flip_tta: bool):
+    "Model output for n windows (then their n mirrors, with `flip_tta`) -> root-relative predictions [n, 17, 3] (float32)."
     if out.ndim == 4: out = out[:, out.shape[1] // 2]          # [B, 1, 17, 3] -> centre frame
     check_pose(out, 3, 'model output')
     out = out.float()
     if flip_tta: out = (out[:n] + flip_pose(out[n:])) / 2
     return out - out[:, :1]                                     # root-relative: the pelvis at the origin
 
+@torch.no_grad()
+def _predict_windows(model, x, flip_tta: bool):
+    "x [n, f_S, 17, 2] -> root-relative predictions [n, 17, 3] (float32, on x's device)."
+    return _centre(model(torch.cat([x, flip_pose(x)]) if flip_tta else x), len(x), flip_tta)
+
+def shares_frames(model) -> bool:
+    """Whether `model`'s windows can share one encoding per frame: it has `forward_spatial` (each frame alone) and
+    `forward_from_spatial` (the rest), the latter defined by the class that defines its `forward`."""
+    owner = lambda name: next((c for c in type(model).__mro__ if name in vars(c)), None)
+    return hasattr(model, 'forward_spatial') and owner('forward_from_spatial') is not None and owner('forward_from_spatial') is owner('forward')
+
+@torch.no_grad()
+def _predict_shared(model, x2d, centers, offsets, flip_tta: bool):
+    "`_predict_windows` for the windows around `centers` of the sequence `x2d [T, 17, 2]`, each frame through the spatial encoder once."
+    T = len(x2d)
+    lo, hi = max(int(centers[0] + offsets[0]), 0), min(int(centers[-1] + offsets[-1]) + 1, T)
+    frames = x2d[lo:hi]                                          # every frame a window of this chunk takes
+    s = model.forward_spatial(torch.stack([frames, flip_pose(frames)]) if flip_tta else frames[None])['spatial']   # [1|2, F, J, C]
+    idx = (centers[:, None] + offsets).clamp(0, T - 1) - lo       # [n, f_S], edge padding as in `windows_2d`
+    return _centre(model.forward_from_spatial(s[:, idx].flatten(0, 1)), len(centers), flip_tta)
+
 def predict_chunks(model, positions_2d, stride=None, f_teacher=None, flip_tta=True, chunk_size=4096, device=None,
-                   start: int = 0, stop: int | None = None):
-    "Yield `(t0, pred [n, 17, 3] float32 tensor)` for consecutive chunks of the frames `start..stop` of one sequence."
+                   start: int = 0, stop: int | None = None, share_frames: bool = True):
+    """Yield `(t0, pred [n, 17, 3] float32 tensor)` for consecutive chunks of the frames `start..stop` of one sequence.
+    `share_frames`: encode each frame once for all the windows of a chunk when the model allows it (`shares_frames`)."""
     f_teacher, stride = model_windows(model, stride, f_teacher)
     check_pose(positions_2d, 2, 'positions_2d')
     if chunk_size < 1: raise ValueError(f'chunk_size: expected a positive integer, got {chunk_size}')
@@ -68,21 +86,22 @@ def predict_chunks(model, positions_2d, stride=None, f_teacher=None, flip_tta=Tr
                           dtype=torch.float32).to(dev)
     T = len(x2d); stop = T if stop is None else min(stop, T)
     sel = torch.as_tensor(np.asarray(sparse_indices(f_teacher, stride)), dtype=torch.long, device=dev)
+    shared = share_frames and shares_frames(model)
     was_training = model.training
     model.eval()
     try:
         for t0 in range(start, stop, chunk_size):
             centers = torch.arange(t0, min(t0 + chunk_size, stop), device=dev)
-            x = windows_2d(x2d, centers, f_teacher)[:, sel]          # [n, f_S, 17, 2]
-            yield t0, _predict_windows(model, x, flip_tta)
+            if shared: yield t0, _predict_shared(model, x2d, centers, sel - (f_teacher - 1) // 2, flip_tta)
+            else: yield t0, _predict_windows(model, windows_2d(x2d, centers, f_teacher)[:, sel], flip_tta)   # [n, f_S, 17, 2] windows
     finally:
         model.train(was_training)
 
 def predict_sequence(model, seq, stride=None, f_teacher=None, flip_tta=True, chunk_size=4096, device=None,
-                     start: int = 0, stop: int | None = None) -> np.ndarray:
+                     start: int = 0, stop: int | None = None, share_frames: bool = True) -> np.ndarray:
     "Root-relative 3D predictions `[stop-start, 17, 3]` (metres, float32) for frames `start..stop` of `seq` (a PoseSequence or 2D `[T,17,2]`)."
     p2d = getattr(seq, 'positions_2d', seq)
-    parts = [p.cpu().numpy() for _, p in predict_chunks(model, p2d, stride, f_teacher, flip_tta, chunk_size, device, start, stop)]
+    parts = [p.cpu().numpy() for _, p in predict_chunks(model, p2d, stride, f_teacher, flip_tta, chunk_size, device, start, stop, share_frames)]
     return np.concatenate(parts) if parts else np.zeros((0, NUM_JOINTS, 3), np.float32)
 
 # %% ../nbs/10_evaluation.ipynb #6812d493

@@ -146,6 +146,10 @@ class PoseFormer(nn.Module):
         B = t.shape[0]
         return self.head(self.weighted_mean(t)).reshape(B, 1, self.num_joints, -1)
 
+    def forward_from_spatial(self, s):
+        "Spatial output `[B,f,J,C]` → `[B,1,J,3]`: all of `forward` after the spatial encoder, which sees each frame alone."
+        return self.forward_head(self.forward_temporal(s))
+
     def forward(self, x, return_features: bool = False, return_attention: bool = False):
         "`x [B,f,J,2]` → `[B,1,J,3]`; with `return_features`, `(pred, feats)`."
         self.check_input(x)

@@ -92,6 +92,10 @@ class SCJDStudent(PoseFormer):
         feats['aligned'] = self.align(feats[self.tap])                  # FC(F^S) [B,f_S,J,C_T]
         return pred, feats
 
+    def forward_from_spatial(self, s):
+        "Spatial output `[B,f_S,J,C_S]` → `[B,1,J,3]`: temporal encoder, Eq. 5's upsampler, the f_T-frame weighted mean, head."
+        return self.forward_head(self.upsample(self.forward_temporal(s)))
+
     def for_inference(self, form: str | None = None) -> nn.Module:
         "The inference form (`InferencePoseFormer`, below): Eq. 5-7's linear tail folded (grouping `form`), Eq. 1's FC left out."
         return for_inference(self, form)
@@ -196,14 +200,23 @@ class InferencePoseFormer(nn.Module):
 
     check_input = PoseFormer.check_input
 
-    def forward(self, x):
-        self.check_input(x)
+    def forward_spatial(self, x):
+        "`x [B,f,J,2]` → {'spatial': `[B,f,J,C]`}: each frame's joints through the spatial encoder."
         B, f, J, _ = x.shape
         h = (self.embed(x) + self.spatial_pos).reshape(B * f, J, -1)          # [B·f, J, C]
         for blk in self.spatial_blocks: h = blk(h)
-        t = self.spatial_norm(h).reshape(B, f, -1) + self.temporal_pos      # [B, f, J·C]
+        return {'spatial': self.spatial_norm(h).reshape(B, f, J, -1)}
+
+    def forward_from_spatial(self, s):
+        "Spatial output `[B,f,J,C]` → `[B,1,J,3]`: temporal encoder, the linear tail, head."
+        B, f, J, _ = s.shape
+        t = s.reshape(B, f, -1) + self.temporal_pos                          # [B, f, J·C]
         for blk in self.temporal_blocks: t = blk(t)
         return self.head(self.tail(self.temporal_norm(t))).reshape(B, 1, J, -1)
+
+    def forward(self, x):
+        self.check_input(x)
+        return self.forward_from_spatial(self.forward_spatial(x)['spatial'])
 
 def for_inference(model, form: str | None = None) -> InferencePoseFormer:
     """The inference form of `model`: for an `SCJDStudent` its Eq. 5-7 tail folded (grouping `form`, default the cheapest)
