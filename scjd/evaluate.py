@@ -21,7 +21,7 @@ __all__ = ['model_windows', 'shares_frames', 'predict_chunks', 'predict_sequence
            'Comparison', 'compare', 'evaluate_run', 'curve_fn']
 
 # %% ../nbs/10_evaluation.ipynb #5fbdb346
-from .sampling import windows_2d, sparse_indices
+from .sampling import windows_2d, sparse_indices, _offsets
 
 # %% ../nbs/10_evaluation.ipynb #8998b2d0
 def model_windows(model, stride: int | None = None, f_teacher: int | None = None) -> tuple[int, int]:
@@ -92,7 +92,7 @@ def predict_chunks(model, positions_2d, stride=None, f_teacher=None, flip_tta=Tr
     try:
         for t0 in range(start, stop, chunk_size):
             centers = torch.arange(t0, min(t0 + chunk_size, stop), device=dev)
-            if shared: yield t0, _predict_shared(model, x2d, centers, sel - (f_teacher - 1) // 2, flip_tta)
+            if shared: yield t0, _predict_shared(model, x2d, centers, _offsets(f_teacher, dev)[sel], flip_tta)
             else: yield t0, _predict_windows(model, windows_2d(x2d, centers, f_teacher)[:, sel], flip_tta)   # [n, f_S, 17, 2] windows
     finally:
         model.train(was_training)
