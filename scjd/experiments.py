@@ -155,7 +155,7 @@ REGIME = {'plain': {'distill': False}, 'sum': {'distill': True}, 'mean': {'disti
           'dense81_plain': _IV['no sampling, no KD, f=81'], 'dense81_kd': _IV['no sampling, KD, f=81'],
           **{f'weights-{a}-{b}-{g}': {'distill': True, 'alpha': a, 'beta': b, 'gamma': g} for a, b, g in ((1, 1, .1), (1, 1, 1), (.01, .01, 1), (.1, .1, 1))}}
 REGIME.update({f'{n}-3x': {**REGIME[n], 'epochs': 21, 'N': scaled_N(21)}   # 3× the steps: where the plain student has converged
-               for n in ('plain', 'sum', 'no_emb', 'no_attn', 'no_temp', 'dense27_plain', *(n for n in REGIME if n.startswith('weights-')))})
+               for n in ('plain', 'sum', 'no_emb', 'no_attn', 'no_temp', 'dense27_plain', 'dense81_plain', 'dense81_kd', *(n for n in REGIME if n.startswith('weights-')))})
 
 def regime_run(name: str, seed: int, variants: dict = REGIME, preset_name: str = 'cpu', data=None, teacher='builtin',
                eval_frames=150, eval_cameras=(0,), probe_every: int = 100, out=None, models=None) -> dict:
