@@ -554,8 +554,9 @@ def benchmark_sampler(sampler: WindowSampler, loop_batches: int = 2, batches: in
 def training_throughput(cfg, batch_size=None, steps=5, rounds=3, device=None) -> dict:
     """Training samples/s of one optimiser step of each kind, measured in one run on one random batch: 'teacher' (PoseFormer
     on f_T frames, L_reg), 'student' (the student alone, L_reg), 'distill' (the student with Eq. 8 and the frozen teacher),
-    on CUDA also 'distill, teacher fp32' (no reduced precision for the teacher), and 'teacher forward' (the frozen
-    teacher's forward alone, as `DistillLoss` runs it). The kinds take turns `rounds` times; each keeps its best round."""
+    on CUDA also 'distill, teacher fp32' (no reduced precision for the teacher), 'teacher forward' (the frozen teacher's
+    forward alone, as `DistillLoss` runs it), and both again with the teacher's spatial features of every frame computed
+    beforehand ('... encoded once', `teacher_cache`). The kinds take turns `rounds` times; each keeps its best round."""
     device = resolve_device(device or cfg.device)
     B = batch_size or cfg.batch_size
     g = torch.Generator().manual_seed(0)
@@ -563,7 +564,7 @@ def training_throughput(cfg, batch_size=None, steps=5, rounds=3, device=None) ->
     batch = (x_t, x_t[:, sparse_indices(cfg.f_teacher, cfg.stride)], (torch.randn(B, 1, 17, 3, generator=g) * .1).to(device))
     use_amp = cfg.amp and device.type == 'cuda'
     frozen = freeze(build_teacher(cfg).to(device))
-    def trainer(model, loss_fn):
+    def trainer(model, loss_fn, batch=batch):
         model.to(device).train()
         opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
         scaler = torch.amp.GradScaler('cuda', enabled=needs_grad_scaler(device, use_amp))
@@ -576,8 +577,12 @@ def training_throughput(cfg, batch_size=None, steps=5, rounds=3, device=None) ->
             'distill': trainer(build_student(cfg), DistillLoss(frozen, cfg))}
     if device.type == 'cuda':
         jobs['distill, teacher fp32'] = trainer(build_student(cfg), DistillLoss(frozen, replace(cfg, teacher_precision='fp32')))
+    rows = torch.arange(B * cfg.f_teacher, device=device).view(B, cfg.f_teacher)      # the batch's frames, encoded beforehand
+    once = DistillLoss(frozen, cfg, frames=x_t.reshape(-1, 17, 2))
+    jobs['distill, teacher encoded once'] = trainer(build_student(cfg), once, batch + (rows,))
     kd = DistillLoss(frozen, cfg)
     jobs['teacher forward'] = lambda: kd.teacher_features(x_t)
+    jobs['teacher forward, encoded once'] = lambda: once.teacher_features(x_t, rows)
     reps = lambda j: (lambda: [j() for _ in range(steps)])
     times = time_interleaved({k: reps(j) for k, j in jobs.items()}, rounds, warmup=2, device=device)   # warm-up: allocator, kernels
     return {k: B * steps / min(v) for k, v in times.items()}

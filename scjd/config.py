@@ -57,6 +57,7 @@ class TrainConfig:
     device: str | None = None      # 'cpu', 'cuda', 'cuda:1'...; None: CUDA when available, else CPU
     amp: bool = True               # mixed precision on CUDA (bf16 where supported, else fp16 + GradScaler); off on CPU
     teacher_precision: str = 'auto'  # the frozen teacher's forward in distillation: 'auto' = bf16/fp16 autocast on CUDA, fp32 on CPU; 'fp32'
+    teacher_cache: bool = False    # distillation: the teacher's spatial encoder once per training frame (and mirror image), kept in memory (07_total_loss)
     compile: bool = False          # torch.compile the trained model
     progress: bool = True          # tqdm progress bars (rank 0 only)
     log_every: int = 10            # refresh the bar's loss read-out every this many steps
@@ -137,7 +138,7 @@ def parse_field(name: str, text: str):
     return t
 
 # %% ../nbs/A4_config.ipynb #63be3eeb
-MACHINERY = ('progress', 'log_every', 'device', 'eval_every', 'compile')   # fields that do not change a run's result
+MACHINERY = ('progress', 'log_every', 'device', 'eval_every', 'compile', 'teacher_cache')   # fields that do not change a run's result
 
 def recipe(cfg: TrainConfig) -> dict:
     "The fields of `cfg` that define what a run computes: all but `MACHINERY` (where it runs, what it prints)."
@@ -177,8 +178,10 @@ def _preset_cpu_teacher():
 
 def _preset_cpu():
     """The demo's students on 2 CPU cores (the teacher is the shipped one): a fixed amount of work, not a time limit
-    (7 epochs of 300 steps of 32 windows), lr × 0.85 per epoch, N scaled to the run, the learning curve every epoch."""
-    return _cpu_models(epochs=7, max_steps=300, batch_size=32, lr_decay=0.85, eval_every=1, N=scaled_N(7))
+    (7 epochs of 300 steps of 32 windows), lr × 0.85 per epoch, N scaled to the run, the learning curve every epoch.
+    The teacher's spatial features of every training frame are computed once (`teacher_cache`, 261 MB for the built-in
+    data): the teacher's spatial encoder is 0.3 of a distillation step here, and its features are the same in every window."""
+    return _cpu_models(epochs=7, max_steps=300, batch_size=32, lr_decay=0.85, eval_every=1, N=scaled_N(7), teacher_cache=True)
 
 def _preset_tiny():
     "Seconds: tests. f_T = 9, L = 3 (f_S = 3), C = 8/4, depth 1, 2 epochs of at most 4 steps."

@@ -12,16 +12,16 @@ import torch
 from .data import eval_subset
 from .synthetic import load_synthetic
 from .runtime import resolve_device, seed_everything
-from .config import preset, TrainConfig, scaled_N
+from .config import preset, TrainConfig, scaled_N, MACHINERY
 from .models import build_student
 from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError, load_model, load_teacher, save_model
-from .train import train_teacher, distill, train_student, fit, make_sampler
+from .train import train_teacher, distill, train_student, fit, make_sampler, distill_loss
 from .distill.loss import DistillLoss, RegressionLoss, GradProbe, student_groups
 from .evaluate import evaluate, compare, curve_fn
 from .viz import plot_history, curves_figure, relation_matrices, plot_matrix, results_figure, per_action_figure, save_figure, write_html
 
 # %% auto #0
-__all__ = ['TABLE_V', 'TABLE_VII', 'MACHINERY', 'REGIME', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
+__all__ = ['TABLE_V', 'TABLE_VII', 'REGIME', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
            'variants_table', 'run_id', 'measure', 'seed_stats', 'delta', 'pm_table', 'regime_run', 'regime_rows',
            'run_demo', 'demo_teacher_source']
 
@@ -77,8 +77,6 @@ def variants_table(rows: dict, cols=('distill', 'f_T', 'L', 'f_S', 'alpha', 'bet
     return '\n'.join(lines)
 
 # %% ../nbs/12_experiments.ipynb #043a14a9
-MACHINERY = ('progress', 'log_every', 'device', 'eval_every', 'compile')   # TrainConfig fields that do not change a result
-
 def run_id(preset_name, v, seed, tag, base=None):
     """A stable name for one run: what defines it, hashed. That is the preset, the settings of the `base` recipe and of
     the variant `v` that differ from the preset (equal ones are dropped, so `{'alpha': 1}` names the same run as `{}`),
@@ -170,8 +168,9 @@ def regime_run(name: str, seed: int, variants: dict = REGIME, preset_name: str =
     t0 = time.time()
     if kd: tm, cfg = load_teacher(teacher, cfg)
     seed_everything(cfg.seed); student = build_student(cfg)       # as distill / train_student start
-    probe = GradProbe(DistillLoss(tm, cfg) if kd else RegressionLoss('student'), student_groups(student), every=probe_every)
-    hist = fit(student, probe, make_sampler(cfg, ds.sequences('train')), cfg, None, eval_fn=curve_fn(seqs), desc=name)
+    sampler = make_sampler(cfg, ds.sequences('train'))
+    probe = GradProbe(distill_loss(tm, cfg, sampler) if kd else RegressionLoss('student'), student_groups(student), every=probe_every)
+    hist = fit(student, probe, sampler, cfg, None, eval_fn=curve_fn(seqs), desc=name)
     r = evaluate(student, seqs, flip_tta=cfg.flip_tta)
     rec = {'variant': name, 'overrides': variants[name], 'seed': seed, 'distill': kd, 'config': cfg.to_dict(),
            'MPJPE': r.mpjpe['Average'], 'P-MPJPE': r.p_mpjpe['Average'], 'frames': r.frames, 'history': hist,

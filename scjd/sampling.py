@@ -60,10 +60,11 @@ def _as_tensor(a, dims, name, i):
     return t
 
 class WindowSampler:
-    "Batches `(x_t [B,f_T,17,2], x_s [B,f_S,17,2], y [B,1,17,3])` of every frame of every sequence, gathered by index arithmetic."
+    """Batches `(x_t [B,f_T,17,2], x_s [B,f_S,17,2], y [B,1,17,3])` of every frame of every sequence, gathered by index
+    arithmetic; with `rows`, each batch also carries `rows [B,f_T]`, the rows of `source_2d()` that `x_t` is made of."""
     def __init__(self, poses_2d: list, poses_3d: list, f_teacher: int = 81, stride: int = 3, batch_size: int = 1024,
                  shuffle: bool = True, flip=False, seed: int = 0, device='cpu', drop_last: bool = False,
-                 rank: int = 0, world_size: int = 1):
+                 rank: int = 0, world_size: int = 1, rows: bool = False):
         if len(poses_2d) != len(poses_3d) or not len(poses_2d):
             raise ValueError(f'WindowSampler: need the same non-zero number of 2D and 3D sequences, got {len(poses_2d)} and {len(poses_3d)}')
         if flip not in (False, True, 'random', 'both'):
@@ -74,7 +75,7 @@ class WindowSampler:
         self.sparse = torch.as_tensor(sparse_indices(f_teacher, stride))   # validates f_T and L
         self.f_student = len(self.sparse)
         self.shuffle, self.flip = shuffle, ('random' if flip is True else flip)
-        self.seed, self.drop_last, self.rank, self.world_size = seed, drop_last, rank, world_size
+        self.seed, self.drop_last, self.rank, self.world_size, self.rows = seed, drop_last, rank, world_size, rows
         self.device = torch.device(device)
         p2 = [_as_tensor(a, 2, 'poses_2d', i) for i, a in enumerate(poses_2d)]
         p3 = [_as_tensor(a, 3, 'poses_3d', i) for i, a in enumerate(poses_3d)]
@@ -115,11 +116,17 @@ class WindowSampler:
         y = self.data_3d.index_select(0, ids)
         y = (y - y[:, :1]).unsqueeze(1)                                                               # [B, 1, 17, 3]
         if flipped is not None:
+            if self.rows and self.flip is False: raise ValueError('gather: expected no flipped samples from a sampler with flip off that hands out rows, got some')
             fl = torch.as_tensor(flipped, device=self.device).bool()
             idx = idx + fl[:, None] * self.num_windows                  # rows of the mirrored copy for flipped samples
             y = torch.where(fl[:, None, None, None], y[..., self._perm, :] * self._sign, y)
         x_t = self._src_2d(flipped is not None).index_select(0, idx.reshape(-1)).view(B, self.f_teacher, NUM_JOINTS, 2)
-        return x_t, x_t.index_select(1, self.sparse), y
+        batch = (x_t, x_t.index_select(1, self.sparse), y)
+        return batch + (idx,) if self.rows else batch
+
+    def source_2d(self):
+        "Every 2D frame a batch can hold, `[N, 17, 2]`, or `[2N, 17, 2]` (mirror images appended) when flipping: what `rows` index."
+        return self._src_2d(self.flip is not False)
 
     def _src_2d(self, mirrored: bool):
         "The 2D data `[N, 17, 2]`, or `[2N, 17, 2]` with its mirror image appended (built once, on first use)."

@@ -17,7 +17,8 @@ from .checkpoint import atomic_save, atomic_write_text, write_json, load_checkpo
 from .checkpoint import run_identity, run_lock, open_run
 
 # %% auto #0
-__all__ = ['JsonlLog', 'read_log', 'no_decay', 'param_groups', 'fit', 'make_sampler', 'train_teacher', 'distill', 'train_student']
+__all__ = ['JsonlLog', 'read_log', 'no_decay', 'param_groups', 'fit', 'make_sampler', 'distill_loss', 'train_teacher', 'distill',
+           'train_student']
 
 # %% ../nbs/09_training.ipynb #bcc31157
 class JsonlLog:
@@ -160,24 +161,28 @@ def fit(model: nn.Module, loss_fn, sampler, cfg: TrainConfig, run_dir=None, *, r
 
 # %% ../nbs/09_training.ipynb #ae38434d
 def make_sampler(cfg, sequences, shuffle=True, device='cpu'):
-    "The WindowSampler for `sequences` under `cfg` (flip augmentation, seed), sharded over torchrun ranks."
+    """The WindowSampler for `sequences` under `cfg` (flip augmentation, seed), sharded over torchrun ranks; with
+    `cfg.teacher_cache` its batches also carry their frames' rows (for `distill_loss`)."""
     rank, world = dist_info()
     if not sequences: raise ValueError('make_sampler: expected training sequences, got none')
     if cfg.batch_size % world: raise ValueError(f'batch_size: expected a multiple of the {world} processes, got {cfg.batch_size}')
     s = WindowSampler([s.positions_2d for s in sequences], [s.positions_3d for s in sequences], f_teacher=cfg.f_teacher,
                       stride=cfg.stride, batch_size=cfg.batch_size // world, shuffle=shuffle, flip=cfg.flip, seed=cfg.seed,
-                      device=device, drop_last=True, rank=rank, world_size=world)
+                      device=device, drop_last=True, rank=rank, world_size=world, rows=cfg.teacher_cache)
     if not len(s): raise ValueError(f'batch_size: expected at most the {s.num_windows} training windows (one per frame), got {cfg.batch_size}')
     return s
+
+def distill_loss(teacher: nn.Module, cfg, sampler) -> DistillLoss:
+    "Eq. 8's loss for `sampler`'s batches; with `cfg.teacher_cache` the teacher first encodes each of the sampler's frames once."
+    return DistillLoss(teacher, cfg, frames=sampler.source_2d() if cfg.teacher_cache else None)
 
 # %% ../nbs/09_training.ipynb #976bdd44
 def _finish(model, cfg, kind, run_dir, **extra):
     if run_dir is not None and dist_info()[0] == 0: save_model(Path(run_dir)/'model.pt', model, cfg, kind, **extra)
     return model
 
-def _train(model, loss, cfg, sequences, run_dir, resume, overwrite, desc, kind, eval_fn=None, **extra):
+def _train(model, loss, cfg, sampler, run_dir, resume, overwrite, desc, kind, eval_fn=None, **extra):
     "`fit` then `_finish`, holding the run folder's lock throughout; `model.pt` records the run's identity."
-    sampler = make_sampler(cfg, sequences, device=resolve_device(cfg.device))
     identity = run_identity(cfg, sampler, loss)
     with run_lock(run_dir, enabled=dist_info()[0] == 0):
         hist = fit(model, loss, sampler, cfg, run_dir, resume=resume, overwrite=overwrite, identity=identity, desc=desc, eval_fn=eval_fn)
@@ -186,16 +191,16 @@ def _train(model, loss, cfg, sequences, run_dir, resume, overwrite, desc, kind, 
 def train_teacher(cfg, sequences, run_dir=None, resume=True, overwrite=False, eval_fn=None):
     "PoseFormer (f_T, C_T) from scratch on the dense windows with L_reg. Returns (model, history)."
     seed_everything(cfg.seed)
-    return _train(build_teacher(cfg), RegressionLoss('teacher'), cfg, sequences, run_dir, resume, overwrite, 'teacher', 'teacher', eval_fn)
+    return _train(build_teacher(cfg), RegressionLoss('teacher'), cfg, make_sampler(cfg, sequences, device=resolve_device(cfg.device)), run_dir, resume, overwrite, 'teacher', 'teacher', eval_fn)
 
 def distill(cfg, sequences, teacher: nn.Module, run_dir=None, resume=True, overwrite=False, eval_fn=None):
     "The SCJD student trained with Eq. 8 from the frozen `teacher`. Returns (model, history)."
     seed_everything(cfg.seed)
-    student = build_student(cfg)
-    loss = DistillLoss(teacher.to(resolve_device(cfg.device)), cfg)
-    return _train(student, loss, cfg, sequences, run_dir, resume, overwrite, 'student+KD', 'student', eval_fn, distilled=True)
+    student, device = build_student(cfg), resolve_device(cfg.device)
+    sampler = make_sampler(cfg, sequences, device=device)
+    return _train(student, distill_loss(teacher.to(device), cfg, sampler), cfg, sampler, run_dir, resume, overwrite, 'student+KD', 'student', eval_fn, distilled=True)
 
 def train_student(cfg, sequences, run_dir=None, resume=True, overwrite=False, eval_fn=None):
     "The same student without distillation (L_reg only, same sparse input): Table IV's comparison. Returns (model, history)."
     seed_everything(cfg.seed)
-    return _train(build_student(cfg), RegressionLoss('student'), cfg, sequences, run_dir, resume, overwrite, 'student', 'student', eval_fn, distilled=False)
+    return _train(build_student(cfg), RegressionLoss('student'), cfg, make_sampler(cfg, sequences, device=resolve_device(cfg.device)), run_dir, resume, overwrite, 'student', 'student', eval_fn, distilled=False)

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/07_total_loss.ipynb #bb128ec4
 from __future__ import annotations
+import contextlib
 import torch
 from torch import nn
 from ..sampling import sparse_indices
@@ -12,8 +13,8 @@ from .embedding import embedding_loss
 from .relation import attention_loss
 
 # %% auto #0
-__all__ = ['TERMS', 'temporal_loss', 'mpjpe_loss', 'total_loss', 'RegressionLoss', 'freeze', 'DistillLoss', 'student_groups',
-           'term_gradients', 'grad_record', 'GradProbe', 'equalising_weights']
+__all__ = ['TERMS', 'temporal_loss', 'mpjpe_loss', 'total_loss', 'RegressionLoss', 'freeze', 'frame_local', 'DistillLoss',
+           'student_groups', 'term_gradients', 'grad_record', 'GradProbe', 'equalising_weights']
 
 # %% ../../nbs/07_total_loss.ipynb #7558dcb3
 def temporal_loss(y_hat_s: torch.Tensor, y_t: torch.Tensor) -> torch.Tensor:
@@ -44,7 +45,7 @@ class RegressionLoss:
         if which not in ('teacher', 'student'): raise ValueError(f"which: expected 'teacher' or 'student', got {which!r}")
         self.which = which
     def __call__(self, model, batch, epoch):
-        x_t, x_s, y = batch
+        x_t, x_s, y = batch[:3]                                 # a fourth element (`rows`) is for DistillLoss
         reg = mpjpe_loss(model(x_t if self.which == 'teacher' else x_s), y)
         return {'reg': reg, 'loss': reg}
 
@@ -54,26 +55,58 @@ def freeze(model: nn.Module) -> nn.Module:
     for p in model.parameters(): p.requires_grad_(False)
     return model
 
+def frame_local(model) -> bool:
+    """Whether `model.forward` is `forward_spatial` (each frame alone) followed by `forward_temporal`: all three defined by
+    one class, as in PoseFormer (a subclass that overrides `forward` may do anything else)."""
+    owner = lambda name: next((c for c in type(model).__mro__ if name in vars(c)), None)
+    return owner('forward') is not None and owner('forward_spatial') is owner('forward') is owner('forward_temporal')
+
 class DistillLoss:
-    "Eq. 8 for the student, with a frozen teacher; parts with zero weight are skipped."
-    def __init__(self, teacher: nn.Module, cfg):
+    """Eq. 8 for the student, with a frozen teacher; parts with zero weight are skipped. `frames [R, 17, 2]` (a sampler's
+    `source_2d()`): the teacher's spatial encoder runs once over them, and a batch that carries `rows` (`WindowSampler(rows=True)`)
+    takes the teacher's per-frame features from there, so each step runs only its temporal encoder."""
+    def __init__(self, teacher: nn.Module, cfg, frames=None):
         self.teacher, self.cfg = freeze(teacher), cfg
         self.idx = torch.as_tensor(sparse_indices(cfg.f_teacher, cfg.stride), dtype=torch.long)
+        self.bank = None if frames is None else self.encode_frames(frames)
 
     def dynamic(self, epoch): return epoch > self.cfg.N          # Eq. 1's two cases
 
-    def teacher_features(self, x_t):
-        """The frozen teacher's taps for Eq. 1-7: forward in inference mode (and reduced precision on CUDA), then the
-        features the losses use copied out as float32 tensors that autograd may save (inference tensors may not be)."""
+    @contextlib.contextmanager
+    def _frozen(self, device):
+        "Inference mode and, on CUDA, reduced precision ('fp32' also switches the trainer's AMP off for the teacher)."
         if self.teacher.training: self.teacher.eval()             # a .train() on a parent module must not wake it
-        reduced = self.cfg.teacher_precision == 'auto'            # 'fp32' also switches the trainer's AMP off for the teacher
-        with torch.inference_mode(), autocast_ctx(x_t.device, reduced):
-            _, ft = self.teacher(x_t, return_features=True)
+        with torch.inference_mode(), autocast_ctx(device, self.cfg.teacher_precision == 'auto'): yield
+
+    def encode_frames(self, frames, chunk: int = 4096) -> dict:
+        "The teacher's spatial-encoder features of every frame of `frames [R, 17, 2]`, each frame alone: {tap, 'spatial'} → `[R, J, C_T]`."
+        if not frame_local(self.teacher):
+            raise ValueError(f'DistillLoss: frames need a teacher whose forward is forward_spatial (each frame alone) then forward_temporal, got {type(self.teacher).__name__}')
+        if not isinstance(frames, torch.Tensor) or frames.ndim != 3 or tuple(frames.shape[1:]) != (17, 2):
+            raise ValueError(f'DistillLoss: expected frames of shape [R, 17, 2], got {tuple(getattr(frames, "shape", ()))}')
+        frames = frames.to(next(self.teacher.parameters()).device)
+        with self._frozen(frames.device):
+            out = [self.teacher.forward_spatial(frames[i:i + chunk, None]) for i in range(0, len(frames), chunk)]
+        return {k: torch.cat([o[k][:, 0] for o in out]) for k in {self.cfg.tap, 'spatial'}}
+
+    def teacher_features(self, x_t, rows=None):
+        """The frozen teacher's taps for Eq. 1-7: forward in inference mode (and reduced precision on CUDA), then the
+        features the losses use copied out as float32 tensors that autograd may save (inference tensors may not be).
+        With `rows [B, f_T]` (rows of the encoded frames) the spatial features are gathered, not computed."""
+        if rows is not None and self.bank is None:
+            raise ValueError('DistillLoss: got a batch with rows but no encoded frames; expected DistillLoss(teacher, cfg, frames=sampler.source_2d())')
+        with self._frozen(x_t.device):
+            if rows is None: _, ft = self.teacher(x_t, return_features=True)
+            else:
+                if tuple(rows.shape) != tuple(x_t.shape[:2]):
+                    raise ValueError(f'DistillLoss: expected rows [B, f_T] = {list(x_t.shape[:2])}, got {list(rows.shape)}')
+                ft = {k: v[rows] for k, v in self.bank.items()}
+                ft['temporal'] = self.teacher.forward_temporal(ft['spatial'])
         return {k: ft[k].float() if ft[k].dtype != torch.float32 else ft[k].clone() for k in {self.cfg.tap, 'temporal'}}
 
     def __call__(self, student, batch, epoch):
-        c, (x_t, x_s, y) = self.cfg, batch
-        ft = self.teacher_features(x_t)
+        c, (x_t, x_s, y, *rows) = self.cfg, batch
+        ft = self.teacher_features(x_t, *rows)
         pred, fs = student(x_s, return_features=True)
         parts = {'reg': mpjpe_loss(pred, y)}
         if c.alpha: parts['emb'] = embedding_loss(fs['aligned'], ft[c.tap], c.stride, dynamic=self.dynamic(epoch), K=c.K)
