@@ -269,6 +269,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'scjd.evaluate.predict_sequence': ('evaluation.html#predict_sequence', 'scjd/evaluate.py'),
                                'scjd.evaluate.shares_frames': ('evaluation.html#shares_frames', 'scjd/evaluate.py')},
             'scjd.experiments': { 'scjd.experiments._run_demo': ('experiments.html#_run_demo', 'scjd/experiments.py'),
+                                  'scjd.experiments.common_seeds': ('experiments.html#common_seeds', 'scjd/experiments.py'),
                                   'scjd.experiments.delta': ('experiments.html#delta', 'scjd/experiments.py'),
                                   'scjd.experiments.demo_teacher_source': ('experiments.html#demo_teacher_source', 'scjd/experiments.py'),
                                   'scjd.experiments.measure': ('experiments.html#measure', 'scjd/experiments.py'),

@@ -22,8 +22,8 @@ from .viz import plot_history, curves_figure, relation_matrices, plot_matrix, re
 
 # %% auto #0
 __all__ = ['TABLE_V', 'TABLE_VII', 'REGIME', 'PAPER_FIG1', 'DEMO_EVAL', 'TEACHER_FIELDS', 'table_iv', 'run_variants',
-           'variants_table', 'run_id', 'measure', 'seed_stats', 'delta', 'pm_table', 'regime_run', 'regime_rows',
-           'run_demo', 'demo_teacher_source']
+           'variants_table', 'run_id', 'measure', 'seed_stats', 'common_seeds', 'delta', 'pm_table', 'regime_run',
+           'regime_rows', 'run_demo', 'demo_teacher_source']
 
 # %% ../nbs/12_experiments.ipynb #fa2f1307
 def table_iv(f_T, L):
@@ -120,14 +120,21 @@ def seed_stats(per: list) -> dict:
     return {'MPJPE': float(m.mean()), 'MPJPE_std': sd(m), 'P-MPJPE': float(p.mean()), 'P-MPJPE_std': sd(p),
             'MPJPE_per_seed': m.round(2).tolist(), 'P-MPJPE_per_seed': p.round(2).tolist(), 'seconds': sum(r['seconds'] for r in per)}
 
+def common_seeds(a, b) -> list:
+    "The seeds rows `a` and `b` share, in `a`'s order."
+    return [s for s in a['seeds'] if s in b['seeds']]
+
 def delta(a, b):
-    """MPJPE of row `a` minus row `b` and its standard error. Rows with the same seeds are compared seed by seed (paired:
-    a seed fixes the student's initialisation and the order of its training windows, shared by both rows), s.e. =
-    std of the per-seed differences / sqrt(n); otherwise unpaired, s.e. = sqrt(s_a²/n_a + s_b²/n_b)."""
-    sa, sb = np.array(a['MPJPE_per_seed']), np.array(b['MPJPE_per_seed'])
-    if a['seeds'] == b['seeds'] and len(sa) > 1:
-        d = sa - sb
+    """MPJPE of row `a` minus row `b` and its standard error. Over the seeds both rows have, when there are at least two,
+    the rows are compared seed by seed (paired: a seed fixes the student's initialisation and the order of its training
+    windows, shared by both rows), s.e. = std of the per-seed differences / sqrt(n); otherwise unpaired over all their
+    seeds, s.e. = sqrt(s_a²/n_a + s_b²/n_b)."""
+    common = common_seeds(a, b)
+    if len(common) > 1:
+        pa, pb = (dict(zip(r['seeds'], r['MPJPE_per_seed'])) for r in (a, b))
+        d = np.array([pa[s] - pb[s] for s in common])
         return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    sa, sb = np.array(a['MPJPE_per_seed']), np.array(b['MPJPE_per_seed'])
     se = np.sqrt(sum(x.var(ddof=1) / len(x) for x in (sa, sb) if len(x) > 1))
     return float(sa.mean() - sb.mean()), float(se)
 
@@ -137,7 +144,9 @@ def pm_table(rows, extra=(), ref=None):
     lines = ['| variant | KD | f_T | L | f_S | ' + ''.join(f'{c} | ' for c in extra) + 'MPJPE (mm) | P-MPJPE (mm) | MPJPE per seed | seeds |'
              + (f' Δ MPJPE vs {ref} |' if ref else ''), '|---|---|---|---|---|' + '---|' * len(extra) + '---|---|---|---|' + ('---|' if ref else '')]
     for n, r in rows.items():
-        d = (' — |' if n == ref else ' {:+.1f} ± {:.1f} |'.format(*delta(r, rows[ref]))) if ref else ''
+        shared = common_seeds(r, rows[ref]) if ref else []
+        note = f" (seeds {', '.join(map(str, shared))})" if 1 < len(shared) < max(len(r['seeds']), len(rows[ref]['seeds'])) else ''
+        d = (' — |' if n == ref else ' {:+.1f} ± {:.1f}{} |'.format(*delta(r, rows[ref]), note)) if ref else ''
         lines.append(f"| {n} | {'✓' if r['distill'] else '✗'} | {r['f_T']} | {r['L']} | {r['f_S']} | "
                      + ''.join(f'{r[c]:.4g} | ' if isinstance(r[c], float) else f'{r[c]} | ' for c in extra)
                      + f"{r['MPJPE']:.1f} ± {r['MPJPE_std']:.1f} | {r['P-MPJPE']:.1f} ± {r['P-MPJPE_std']:.1f} | "
