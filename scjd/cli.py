@@ -236,8 +236,6 @@ def cli_demo(argv=None):
     p.add_argument('--resume', action='store_true', help='continue the runs in --out (each resumes only if it is the same run)')
     p.add_argument('--overwrite', action='store_true', help='start over even if --out holds a finished demo')
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
-    p.add_argument('--sequential', action='store_true', help='train the two students one after the other in this process '
-                   '(default on a CPU: side by side in two processes, the threads split between them)')
     t = p.add_mutually_exclusive_group()
     t.add_argument('--train-teacher', action='store_true', help='train the teacher here instead of loading the shipped one')
     t.add_argument('--teacher', help='a teacher to load (run folder, model.pt, PoseFormer .bin) instead of the shipped one')
@@ -251,8 +249,7 @@ def cli_demo(argv=None):
     ev = DEMO_EVAL.get(name, {})
     frames = a.eval_frames if a.eval_frames is not None else ev.get('frames')
     try: cmp, rep = run_demo(cfg, a.out, a.synthetic_preset or ('tiny' if name == 'tiny' else 'default'), frames, ev.get('cameras'),
-                             a.resume, overwrite=a.overwrite, teacher='train' if a.train_teacher else a.teacher,
-                             parallel=False if a.sequential else None)
+                             a.resume, overwrite=a.overwrite, teacher='train' if a.train_teacher else a.teacher)
     except RunFolderError as e: raise UsageError(f'scjd demo: {e}') from None
     except (FileNotFoundError, ValueError) as e: raise UsageError(f'scjd demo: {e}') from None
     print(cmp.markdown())

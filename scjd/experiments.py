@@ -11,11 +11,11 @@ import numpy as np
 import torch
 from .data import eval_subset
 from .synthetic import load_synthetic
-from .runtime import resolve_device, seed_everything, dist_info
+from .runtime import resolve_device, seed_everything
 from .config import preset, TrainConfig, scaled_N, MACHINERY
 from .models import build_student
 from .checkpoint import write_json, atomic_write_text, run_lock, RunFolderError, load_model, load_teacher, save_model
-from .train import train_teacher, distill, train_student, fit, make_sampler, distill_loss, train_student_apart
+from .train import train_teacher, distill, train_student, fit, make_sampler, distill_loss
 from .distill.loss import DistillLoss, RegressionLoss, GradProbe, student_groups
 from .evaluate import evaluate, compare, curve_fn
 from .viz import plot_history, curves_figure, relation_matrices, plot_matrix, results_figure, per_action_figure, save_figure, write_html
@@ -216,18 +216,16 @@ DEMO_EVAL = {'cpu': dict(frames=150, cameras=(0,)), 'tiny': dict(frames=40, came
              'paper': dict(frames=None, cameras=None)}   # evaluation subset per preset: frames per test sequence, cameras
 
 def run_demo(cfg: TrainConfig, out='runs/demo', synthetic_preset='default', eval_frames=None, eval_cameras=None,
-             resume=False, data=None, overwrite=False, teacher=None, parallel=None):
+             resume=False, data=None, overwrite=False, teacher=None):
     """Teacher, distilled student, plain student on the built-in data; returns the `Comparison` and writes `out/`.
     `teacher`: None picks the teacher shipped with the package when `cfg`'s teacher is its recipe and the data are the
-    default built-in set, else trains one in `out/teacher`; 'train' always trains; anything else is a model `load_teacher` reads.
-    `parallel`: the plain student trains in a process of its own beside the distillation, torch's threads split between
-    the two (None: when training on a CPU with at least two threads, outside torchrun; `train_student_apart`)."""
+    default built-in set, else trains one in `out/teacher`; 'train' always trains; anything else is a model `load_teacher` reads."""
     out = Path(out)
     done = [p.relative_to(out).as_posix() for p in [out/'report.json', *sorted(out.glob('*/model.pt'))] if p.exists()]
     if done and not (resume or overwrite):
         raise RunFolderError(f'{out} holds a finished demo ({", ".join(done)}); pass --resume (resume=True) to continue its runs, '
                              '--overwrite (overwrite=True) to start over, or another --out')
-    with run_lock(out): return _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume and not overwrite, data, overwrite, teacher, parallel)
+    with run_lock(out): return _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume and not overwrite, data, overwrite, teacher)
 
 TEACHER_FIELDS = ('f_teacher', 'teacher_dim', 'teacher_depth', 'num_heads', 'mlp_ratio')
 
@@ -238,7 +236,7 @@ def demo_teacher_source(cfg: TrainConfig, synthetic_preset='default', data=None,
     shipped = load_model('builtin').config
     return 'builtin' if all(getattr(cfg, k) == getattr(shipped, k) for k in TEACHER_FIELDS) else 'train'
 
-def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, data, overwrite, teacher, parallel):
+def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, data, overwrite, teacher):
     times, t0 = {}, time.time()
     source = demo_teacher_source(cfg, synthetic_preset, data, teacher)
     ds = data if data is not None else load_synthetic(synthetic_preset)
@@ -255,23 +253,8 @@ def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, dat
     else: (teacher_m, cfg), h_t = load_teacher(source, cfg), []
     times['teacher_s'] = time.time() - t
     seed_everything(cfg.seed); s0 = build_student(cfg)       # the students' common start: what distill / train_student build first
-    n = torch.get_num_threads()
-    apart = (resolve_device(cfg.device).type == 'cpu' and n >= 2 and dist_info()[1] == 1) if parallel is None else parallel
-    t = time.time()
-    if apart:                                                 # the plain student in a second process, on half the threads
-        wait = train_student_apart(cfg, train, out/'student_plain', resume, overwrite, seqs if cfg.eval_every else None, threads=max(1, n // 2))
-        print(f'the plain student trains in a second process on {max(1, n // 2)} thread(s), the SCJD student here on {max(1, n - n // 2)}', flush=True)
-        torch.set_num_threads(max(1, n - n // 2))
-        try: student, h_s = distill(cfg, train, teacher_m, out/'student_scjd', resume, overwrite, eval_fn=curve)
-        except BaseException: wait.stop(); raise
-        finally: torch.set_num_threads(n)
-        times['student_scjd_s'] = time.time() - t
-        plain, h_p, times['student_plain_s'] = wait()
-        times['students_s'] = time.time() - t
-        if cfg.progress: print('student w/o KD: ' + ', '.join(f"epoch {r['epoch']} reg={r['reg']:.4g}" + (f" val {r['val_mpjpe']:.1f} mm" if 'val_mpjpe' in r else '') for r in h_p), flush=True)
-    else:
-        student, h_s = distill(cfg, train, teacher_m, out/'student_scjd', resume, overwrite, eval_fn=curve); times['student_scjd_s'] = time.time() - t
-        t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite, eval_fn=curve); times['student_plain_s'] = time.time() - t
+    t = time.time(); student, h_s = distill(cfg, train, teacher_m, out/'student_scjd', resume, overwrite, eval_fn=curve); times['student_scjd_s'] = time.time() - t
+    t = time.time(); plain, h_p = train_student(cfg, train, out/'student_plain', resume, overwrite, eval_fn=curve); times['student_plain_s'] = time.time() - t
     t = time.time()
     names = {'teacher': f'teacher (f_T={cfg.f_teacher})', 'scjd': f'SCJD student (f_S={cfg.f_student})',
              'plain': f'student w/o KD (f_S={cfg.f_student})'}
@@ -292,7 +275,7 @@ def _run_demo(cfg, out, synthetic_preset, eval_frames, eval_cameras, resume, dat
     ev += f", cameras {list(eval_cameras)}" if eval_cameras is not None else ', all cameras'
     report = {'config': cfg.to_dict(), 'data': ds.name, 'train_windows': sum(len(s) for s in train), 'teacher': source,
               'eval_subset': ev, 'eval_frames_scored': next(iter(cmp.results.values())).frames,
-              'device': str(resolve_device(cfg.device)), 'torch_threads': n, 'students_side_by_side': apart,
+              'device': str(resolve_device(cfg.device)), 'torch_threads': torch.get_num_threads(),
               'times_s': {k: round(v, 1) for k, v in times.items()}, 'results': cmp.to_dict(),
               'curves': {k: [{f: r[f] for f in r if f in ('epoch', 'reg', 'emb', 'attn', 'temp', 'loss', 'val_mpjpe', 'val_p_mpjpe')} for r in h]
                          for k, h in hists.items()},

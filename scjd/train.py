@@ -4,9 +4,7 @@
 
 # %% ../nbs/09_training.ipynb #de7ca88e
 from __future__ import annotations
-import contextlib, io, json, math, multiprocessing, sys, time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
+import contextlib, json, math, sys, time
 from pathlib import Path
 import torch
 from torch import nn
@@ -20,7 +18,7 @@ from .checkpoint import run_identity, run_lock, open_run
 
 # %% auto #0
 __all__ = ['JsonlLog', 'read_log', 'no_decay', 'param_groups', 'fit', 'make_sampler', 'distill_loss', 'train_teacher', 'distill',
-           'train_student', 'train_student_apart']
+           'train_student']
 
 # %% ../nbs/09_training.ipynb #bcc31157
 class JsonlLog:
@@ -206,39 +204,3 @@ def train_student(cfg, sequences, run_dir=None, resume=True, overwrite=False, ev
     "The same student without distillation (L_reg only, same sparse input): Table IV's comparison. Returns (model, history)."
     seed_everything(cfg.seed)
     return _train(build_student(cfg), RegressionLoss('student'), cfg, make_sampler(cfg, sequences, device=resolve_device(cfg.device)), run_dir, resume, overwrite, 'student', 'student', eval_fn, distilled=False)
-
-# %% ../nbs/09_training.ipynb #93f473d0
-def _student_job(send, cfg, sequences, run_dir, resume, overwrite, eval_sequences, threads):
-    "What `train_student_apart`'s process runs: `train_student` on `threads` torch threads, without a progress bar."
-    try:
-        from scjd.evaluate import curve_fn
-        torch.set_num_threads(threads); t = time.time()
-        curve = curve_fn(eval_sequences) if eval_sequences is not None and cfg.eval_every else None
-        model, hist = train_student(replace(cfg, progress=False), sequences, run_dir, resume, overwrite, eval_fn=curve)
-        buf = io.BytesIO(); torch.save(model.cpu().state_dict(), buf)       # bytes: torch's own pickling would share memory
-        send.send((None, (buf.getvalue(), hist, time.time() - t)))
-    except BaseException as e: send.send((e, None))
-    finally: send.close()
-
-def train_student_apart(cfg, sequences, run_dir=None, resume=True, overwrite=False, eval_sequences=None, threads=1):
-    """`train_student` in a process of its own, started now, on `threads` torch threads and without a progress bar (the
-    learning curve on `eval_sequences` when `cfg.eval_every`); CPU only. Returns `wait()`, which returns (model, history,
-    seconds) or raises what the process raised; `wait.stop()` ends the process (it also ends with this one)."""
-    if threads < 1: raise ValueError(f'threads: expected at least 1, got {threads}')
-    if resolve_device(cfg.device).type != 'cpu': raise ValueError(f'train_student_apart: expected a CPU run, got device {cfg.device!r}')
-    ctx = multiprocessing.get_context('spawn')                    # a fresh interpreter with a thread pool of its own
-    recv, send = ctx.Pipe(duplex=False)
-    p = ctx.Process(target=_student_job, args=(send, cfg, list(sequences), run_dir, resume, overwrite, eval_sequences, threads), daemon=True)
-    p.start(); send.close()
-    def wait():
-        try: err, res = recv.recv()
-        except EOFError: raise RuntimeError(f'train_student_apart: the process ended without a result (exit code {p.join() or p.exitcode})') from None
-        p.join()
-        if err is not None: raise err
-        state, hist, seconds = res
-        model = build_student(cfg); model.load_state_dict(torch.load(io.BytesIO(state), weights_only=True))
-        return model, hist, seconds
-    def stop(): p.terminate(); p.join()
-    wait.stop = stop
-    return wait
-
