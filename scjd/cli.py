@@ -224,7 +224,7 @@ def cli_demo(argv=None):
     "`scjd demo`: the end-to-end comparison on the built-in data (no download); writes runs/demo/."
     p = Parser(prog='scjd demo', description='End to end on the built-in synthetic data: distil the SCJD student from the teacher '
                'shipped with scjd (PoseFormer, f_T = 81), train the same student without distillation, evaluate all three '
-               '(MPJPE, P-MPJPE) and write a report to runs/demo/. About 10 min on 2 CPU cores; uses the GPU when there is one '
+               '(MPJPE, P-MPJPE) and write a report to runs/demo/. About 9-11 min on 2 CPU cores; uses the GPU when there is one '
                '(the gpu preset trains its own teacher at the paper\'s widths).')
     p.add_argument('--preset', choices=sorted(TRAIN_PRESETS), help="recipe (default: 'gpu' with CUDA, else 'cpu')")
     p.add_argument('--out', default='runs/demo', help='output folder (default: runs/demo)')
